@@ -1,0 +1,106 @@
+"""DCGAN (Radford et al., 2015) as a subclass of GAN: only the two networks differ.
+
+    from keras_gan import DCGAN
+    gan = DCGAN(img_shape=(32, 32, 3))
+    gan.train(iterations=5000, data=images)
+
+The generator projects the noise to a small feature map (4x4 or 7x7) and doubles its size with
+stride-2 transposed convolutions until it reaches the image; the discriminator mirrors it with
+stride-2 convolutions. So square sizes 4 * 2^k (8, 16, 32, 64, 128, ...) and 7 * 2^k
+(14, 28, 56, 112, ...) work.
+"""
+
+import keras
+from keras import layers
+
+from keras_gan.gan import GAN
+from keras_gan.layers import FreezeSafeBatchNormalization
+
+BASE_SIZES = (4, 7)
+KERNEL_SIZE = 4  # divisible by the stride 2, which avoids checkerboard artefacts
+
+
+class DCGAN(GAN):
+    """Convolutional generator and discriminator, sized from `img_shape`."""
+
+    def __init__(self, img_shape=(28, 28, 1), filters=64, **gan_settings):
+        # `filters` is the width of the largest feature maps; each halving of the size doubles it.
+        self.filters = filters
+        self.base_size, self.doublings = feature_map_plan(img_shape)
+        super().__init__(img_shape=img_shape, **gan_settings)
+
+    def build_generator(self):
+        """Dense to base x base, then ConvTranspose(stride 2) + BatchNorm + ReLU; tanh image out."""
+        model = keras.Sequential(name="generator")
+        model.add(keras.Input(shape=(self.latent_dim,)))
+        width = self.filters * 2 ** (self.doublings - 1)
+        model.add(layers.Dense(self.base_size * self.base_size * width, use_bias=False,
+                               kernel_initializer=dcgan_kernel_initializer()))
+        model.add(layers.Reshape((self.base_size, self.base_size, width)))
+        model.add(generator_batch_normalization())
+        model.add(layers.ReLU())
+        for _ in range(self.doublings - 1):
+            width //= 2
+            model.add(layers.Conv2DTranspose(width, KERNEL_SIZE, strides=2, padding="same",
+                                             use_bias=False,
+                                             kernel_initializer=dcgan_kernel_initializer()))
+            model.add(generator_batch_normalization())
+            model.add(layers.ReLU())
+        model.add(layers.Conv2DTranspose(self.img_shape[-1], KERNEL_SIZE, strides=2,
+                                         padding="same", activation="tanh",
+                                         kernel_initializer=dcgan_kernel_initializer()))
+        return model
+
+    def build_discriminator(self):
+        """Conv2D(stride 2) + LeakyReLU(0.2), BatchNorm after the first block; one output."""
+        model = keras.Sequential(name="discriminator")
+        model.add(keras.Input(shape=self.img_shape))
+        for block in range(self.doublings):
+            model.add(layers.Conv2D(self.filters * 2**block, KERNEL_SIZE, strides=2,
+                                    padding="same", use_bias=block == 0,
+                                    kernel_initializer=dcgan_kernel_initializer()))
+            # Not on the first block, as in the paper: normalising the image layer itself
+            # made their samples oscillate. The freeze-safe kind, because D is frozen inside
+            # the combined model (see keras_gan/layers.py).
+            if block > 0:
+                model.add(FreezeSafeBatchNormalization(gamma_initializer=dcgan_gamma_initializer()))
+            model.add(layers.LeakyReLU(negative_slope=0.2))
+        model.add(layers.Flatten())
+        model.add(layers.Dense(1, activation=None if self.from_logits else "sigmoid",
+                               kernel_initializer=dcgan_kernel_initializer()))
+        return model
+
+
+def feature_map_plan(img_shape):
+    """(base size, number of doublings) that grow a base x base map into the image."""
+    height, width = tuple(img_shape)[:2]
+    if height == width:
+        for base_size in BASE_SIZES:
+            size, doublings = height, 0
+            while size > base_size and size % 2 == 0:
+                size, doublings = size // 2, doublings + 1
+            if size == base_size and doublings >= 1:
+                return base_size, doublings
+    working = sorted(base * 2**k for base in BASE_SIZES for k in range(1, 6))
+    raise ValueError(
+        f"DCGAN cannot build images of shape {tuple(img_shape)}: it needs square images whose "
+        f"size is 4 * 2^k or 7 * 2^k, i.e. one of {', '.join(map(str, working))}, ... "
+        "Resize your images (load_image_folder(path, image_size=64) does it) or subclass "
+        "DCGAN and override the builders."
+    )
+
+
+# Weights as the DCGAN paper initialises them. A fresh initializer per layer: one unseeded
+# instance shared by several layers would give them all the same weights.
+def dcgan_kernel_initializer():
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+def dcgan_gamma_initializer():
+    return keras.initializers.RandomNormal(mean=1.0, stddev=0.02)
+
+
+def generator_batch_normalization():
+    # The generator makes D's fake batch at inference (moving statistics) but trains with batch
+    # statistics; momentum 0.8 keeps the moving statistics close to the recent batches.
+    return layers.BatchNormalization(momentum=0.8, gamma_initializer=dcgan_gamma_initializer())
