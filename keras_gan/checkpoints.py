@@ -30,6 +30,15 @@ def _state_variables(gan):
     }
 
 
+def _build_optimizers(gan):
+    """Create the optimizers' moment slots, which Keras otherwise makes at the first step."""
+    for model, frozen in ((gan.discriminator, False), (gan.combined, True)):
+        gan.discriminator.trainable = not frozen
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+    gan.discriminator.trainable = False
+
+
 def _description(gan):
     return {
         "model": type(gan).__name__,
@@ -76,6 +85,7 @@ def load_checkpoint(gan, path):
             f"but this is a {type(gan).__name__} with img_shape {gan.img_shape} and latent_dim "
             f"{gan.latent_dim}: build the same model to resume it."
         )
+    _build_optimizers(gan)
     for part, variables in _state_variables(gan).items():
         saved = [arrays[f"{part}/{i}"] for i in range(sum(k.startswith(part + "/") for k in arrays))]
         shapes = [tuple(v.shape) for v in variables]

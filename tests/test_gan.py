@@ -1,0 +1,190 @@
+"""The classic GAN on Keras 3: the right models, the freeze working on every call the loop makes."""
+
+import keras
+import numpy as np
+import pytest
+from keras import layers, ops
+
+from keras_gan import GAN
+
+BATCH = 8
+
+
+def random_images(count=BATCH, shape=(28, 28, 1), seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (count, *shape)).astype("float32")
+
+
+def random_noise(gan, count=BATCH, seed=1):
+    return np.random.default_rng(seed).normal(size=(count, gan.latent_dim)).astype("float32")
+
+
+def snapshot(model):
+    """Copies of every variable (weights, BatchNorm statistics, ...) of a model."""
+    return [ops.convert_to_numpy(variable) for variable in model.variables]
+
+
+def changed(before, model):
+    return [not np.array_equal(old, ops.convert_to_numpy(new)) for old, new in zip(before, model.variables)]
+
+
+def set_labels(gan, batch=BATCH):
+    gan.real_labels = np.ones((batch, 1), "float32")
+    gan.fake_labels = np.zeros((batch, 1), "float32")
+    gan.valid_labels = np.ones((batch, 1), "float32")
+
+
+class GANWithBatchNormInD(GAN):
+    """The MLP GAN with BatchNormalization in the discriminator, to test its statistics."""
+
+    def build_discriminator(self):
+        model = super().build_discriminator()
+        hidden = model.layers[:-1]
+        return keras.Sequential(
+            [keras.Input(self.img_shape), *hidden, layers.BatchNormalization(), model.layers[-1]],
+            name="discriminator",
+        )
+
+
+@pytest.fixture(scope="module")
+def gan():
+    return GAN(seed=0)
+
+
+def test_defaults_are_the_classic_ones(gan):
+    dense_units = lambda model: [l.units for l in model.layers if isinstance(l, layers.Dense)]
+    assert dense_units(gan.generator) == [256, 512, 1024, 28 * 28]
+    assert dense_units(gan.discriminator) == [512, 256, 1]
+    assert gan.generator.output_shape == (None, 28, 28, 1)
+    assert gan.latent_dim == 100
+    momenta = [l.momentum for l in gan.generator.layers if isinstance(l, layers.BatchNormalization)]
+    assert momenta == [0.8, 0.8, 0.8]
+    for model in (gan.discriminator, gan.combined):
+        assert float(model.optimizer.learning_rate) == pytest.approx(2e-4)
+        assert model.optimizer.beta_1 == 0.5
+
+
+def test_each_compiled_model_has_its_own_optimizer(gan):
+    assert gan.discriminator.optimizer is not gan.combined.optimizer
+
+
+def test_combined_model_is_generator_then_discriminator(gan):
+    noise = random_noise(gan)
+    expected = gan.discriminator(gan.generator(noise, training=False), training=False)
+    np.testing.assert_allclose(ops.convert_to_numpy(gan.combined(noise, training=False)), ops.convert_to_numpy(expected), rtol=1e-5, atol=1e-6)
+
+
+def test_discriminator_step_trains_discriminator_not_generator(gan):
+    set_labels(gan)
+    d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
+    logs = gan.train_discriminator(random_images(), random_noise(gan))
+    assert all(changed(d_before, gan.discriminator)), "every D weight must move in D's step"
+    assert not any(changed(g_before, gan.generator)), "G must not change in D's step"
+    assert set(logs) == {"d_loss", "d_accuracy", "d_real", "d_fake"}
+    assert all(np.isfinite(value) for value in logs.values())
+    assert 0.0 <= logs["d_accuracy"] <= 1.0 and 0.0 < logs["d_real"] < 1.0
+
+
+def test_generator_step_trains_generator_through_frozen_discriminator(gan):
+    set_labels(gan)
+    gan.train_discriminator(random_images(), random_noise(gan))  # the loop's order: D, then G
+    d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
+    logs = gan.train_generator(random_noise(gan))
+    assert not any(changed(d_before, gan.discriminator)), "D is frozen in the combined step"
+    trainable = {id(v) for v in gan.generator.trainable_variables}
+    moved = changed(g_before, gan.generator)
+    assert all(m for m, v in zip(moved, gan.generator.variables) if id(v) in trainable)
+    assert np.isfinite(logs["g_loss"])
+
+
+def test_discriminator_frozen_in_combined_step_including_batchnorm_statistics():
+    gan = GANWithBatchNormInD(seed=0)
+    set_labels(gan)
+    batchnorm = [l for l in gan.discriminator.layers if isinstance(l, layers.BatchNormalization)][0]
+    statistics = lambda: [ops.convert_to_numpy(v) for v in (batchnorm.moving_mean, batchnorm.moving_variance)]
+
+    before = statistics()
+    gan.train_discriminator(random_images(), random_noise(gan))
+    assert not np.array_equal(before[0], statistics()[0]), "D's own step updates its BN statistics"
+
+    before, d_before = statistics(), snapshot(gan.discriminator)
+    gan.train_generator(random_noise(gan))
+    np.testing.assert_array_equal(before[0], statistics()[0])
+    np.testing.assert_array_equal(before[1], statistics()[1])
+    assert not any(changed(d_before, gan.discriminator))
+
+
+def test_freeze_holds_over_many_alternating_steps():
+    # Keras 3 builds each train function once: the freeze must hold on later calls too.
+    gan = GAN(seed=3)
+    set_labels(gan)
+    for step in range(3):
+        d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
+        gan.train_discriminator(random_images(seed=step), random_noise(gan, seed=step))
+        assert any(changed(d_before, gan.discriminator)) and not any(changed(g_before, gan.generator))
+        d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
+        gan.train_generator(random_noise(gan, seed=10 + step))
+        assert any(changed(g_before, gan.generator)) and not any(changed(d_before, gan.discriminator))
+
+
+def test_generate_returns_samples_in_range(gan):
+    samples = gan.generate(30, batch_size=7)
+    assert samples.shape == (30, 28, 28, 1)
+    assert samples.dtype == np.float32
+    assert samples.min() >= -1.0 and samples.max() <= 1.0
+    assert samples.std() > 0.0
+    noise = random_noise(gan, 4)
+    np.testing.assert_allclose(gan.generate(4, noise=noise), gan.generate(4, noise=noise))
+
+
+def test_same_seed_gives_same_losses(tmp_path):
+    data = random_images(64)
+    runs = [
+        GAN(seed=7).train(iterations=5, batch_size=8, data=data, output_dir=tmp_path / str(i), verbose=0)
+        for i in range(2)
+    ]
+    assert runs[0] == runs[1]
+    other = GAN(seed=8).train(iterations=5, batch_size=8, data=data, output_dir=tmp_path / "o", verbose=0)
+    assert other["g_loss"] != runs[0]["g_loss"]
+
+
+def test_logits_and_one_sided_label_smoothing_train(tmp_path):
+    gan = GAN(seed=0, from_logits=True, label_smoothing=0.1)
+    assert gan.discriminator.layers[-1].activation.__name__ == "linear"
+    history = gan.train(iterations=3, batch_size=8, data=random_images(32), output_dir=tmp_path, verbose=0)
+    assert np.all(np.isfinite(history["d_loss"]))
+    assert all(0.0 < p < 1.0 for p in history["d_real"]), "D(x) is reported as a probability"
+    np.testing.assert_allclose(gan.real_labels, 0.9)
+    np.testing.assert_allclose(gan.fake_labels, 0.0)
+
+
+def test_smoothed_labels_still_count_as_real_for_accuracy():
+    gan = GAN(seed=0, label_smoothing=0.1)
+    images = random_images()
+    gan.discriminator.trainable = True
+    logs = gan.discriminator.test_on_batch(images, np.full((BATCH, 1), 0.9, "float32"), return_dict=True)
+    predicted_real = np.mean(ops.convert_to_numpy(gan.discriminator(images)) > 0.5)
+    assert logs["accuracy"] == pytest.approx(predicted_real)
+
+
+def test_d_steps_and_separate_learning_rates(tmp_path):
+    gan = GAN(seed=0, d_steps=3, generator_learning_rate=1e-3, discriminator_learning_rate=5e-5)
+    assert float(gan.combined.optimizer.learning_rate) == pytest.approx(1e-3)
+    assert float(gan.discriminator.optimizer.learning_rate) == pytest.approx(5e-5)
+    gan.train(iterations=2, batch_size=8, data=random_images(32), output_dir=tmp_path, verbose=0)
+    # Each D step is two optimizer updates (real, then fake); each G step one.
+    assert int(gan.discriminator.optimizer.iterations) == 2 * 3 * 2
+    assert int(gan.combined.optimizer.iterations) == 2
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"img_shape": (28, 28)}, "img_shape"),
+        ({"latent_dim": 0}, "latent_dim"),
+        ({"d_steps": 1.5}, "d_steps"),
+        ({"label_smoothing": 0.7}, "label_smoothing"),
+    ],
+)
+def test_bad_settings_are_clear_errors(settings, message):
+    with pytest.raises(ValueError, match=message):
+        GAN(**settings)

@@ -1,0 +1,254 @@
+"""A run leaves what it promises (grids, log, plot, GIF, checkpoint), and loses nothing."""
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+from keras import layers, ops
+
+from keras_gan import GAN
+from keras_gan.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
+from keras_gan.plots import grid_paths, read_metrics
+
+REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def random_images(count=64, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (count, 28, 28, 1)).astype("float32")
+
+
+def csv_iterations(folder):
+    with open(os.path.join(folder, "metrics.csv"), newline="") as stream:
+        return [int(row["iteration"]) for row in csv.DictReader(stream)]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    folder = str(tmp_path_factory.mktemp("run"))
+    gan = GAN(seed=0)
+    history = gan.train(
+        iterations=10, batch_size=8, sample_interval=4, data=random_images(), output_dir=folder,
+        checkpoint_interval=4, verbose=0,
+    )
+    return gan, history, folder
+
+
+def test_history_has_one_finite_value_per_iteration(finished_run):
+    _, history, _ = finished_run
+    assert set(history) == {"d_loss", "d_accuracy", "g_loss", "d_real", "d_fake"}
+    for values in history.values():
+        assert len(values) == 10 and np.all(np.isfinite(values))
+
+
+def test_grids_at_start_every_interval_and_last_iteration(finished_run):
+    _, _, folder = finished_run
+    names = [os.path.basename(path) for path in grid_paths(folder)]
+    assert names == ["0.png", "4.png", "8.png", "10.png"]
+
+
+def test_run_writes_metrics_plot_gif_and_checkpoint(finished_run):
+    gan, history, folder = finished_run
+    for name in ("metrics.csv", "losses.png", "progress.gif", "checkpoint.npz"):
+        assert os.path.getsize(os.path.join(folder, name)) > 0, name
+    metrics = read_metrics(os.path.join(folder, "metrics.csv"))
+    assert list(metrics) == ["iteration", "d_loss", "d_accuracy", "g_loss", "d_real", "d_fake", "time"]
+    np.testing.assert_array_equal(metrics["iteration"], np.arange(1, 11))
+    np.testing.assert_allclose(metrics["g_loss"], history["g_loss"], rtol=1e-5)
+    from PIL import Image
+
+    assert Image.open(os.path.join(folder, "progress.gif")).n_frames == 4
+
+
+def test_no_temporary_files_are_left_behind(finished_run):
+    _, _, folder = finished_run
+    assert not [name for name in os.listdir(folder) if name.endswith(".tmp")]
+
+
+def test_log_interval_logs_every_kth_iteration(tmp_path):
+    GAN(seed=0).train(iterations=9, batch_size=8, data=random_images(), output_dir=tmp_path, log_interval=3, verbose=0)
+    assert csv_iterations(tmp_path) == [3, 6, 9]
+
+
+def test_uint8_data_is_scaled_for_the_user(tmp_path):
+    pixels = np.random.default_rng(0).integers(0, 256, (32, 28, 28), dtype=np.uint8)
+    history = GAN(seed=0).train(iterations=2, batch_size=8, data=pixels, output_dir=tmp_path, verbose=0)
+    assert np.all(np.isfinite(history["d_loss"]))
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"data": np.zeros((10, 32, 32, 3), "float32")}, r"shape \(10, 32, 32, 3\).*\(28, 28, 1\)"),
+        ({"data": np.full((10, 28, 28, 1), 255.0, "float32")}, r"\[255, 255\].*\[-1, 1\]"),
+        ({"data": np.full((10, 28, 28, 1), np.nan, "float32")}, "NaN"),
+        ({"batch_size": 0}, "batch_size must be"),
+        ({"batch_size": 11}, "batch_size 11 is larger than the data"),
+        ({"iterations": 0}, "iterations must be"),
+        ({"sample_interval": 0}, "sample_interval must be"),
+        ({"output_dir": "/proc/keras_gan_cannot_write_here"}, "Cannot write to the output folder"),
+    ],
+)
+def test_bad_input_is_a_clear_error_before_training(tmp_path, arguments, message):
+    gan = GAN(seed=0)
+    weights = [ops.convert_to_numpy(v) for v in gan.generator.variables]
+    arguments = {"data": random_images(10), "output_dir": str(tmp_path / "out"), "verbose": 0, **arguments}
+    with pytest.raises(ValueError, match=message):
+        gan.train(iterations=arguments.pop("iterations", 3), batch_size=arguments.pop("batch_size", 4), **arguments)
+    assert gan.iteration == 0
+    for old, new in zip(weights, gan.generator.variables):
+        np.testing.assert_array_equal(old, ops.convert_to_numpy(new))
+    assert not os.path.exists(tmp_path / "out" / "metrics.csv")
+
+
+def test_fresh_run_refuses_to_replace_an_earlier_run(finished_run, tmp_path):
+    _, _, folder = finished_run
+    with pytest.raises(ValueError, match="already holds a run.*resume=True.*overwrite=True"):
+        GAN(seed=1).train(iterations=2, batch_size=8, data=random_images(), output_dir=folder, verbose=0)
+
+
+def test_overwrite_starts_afresh(tmp_path):
+    data = random_images()
+    GAN(seed=0).train(iterations=6, batch_size=8, sample_interval=3, data=data, output_dir=tmp_path, verbose=0)
+    GAN(seed=0).train(iterations=2, batch_size=8, sample_interval=3, data=data, output_dir=tmp_path, overwrite=True, verbose=0)
+    assert csv_iterations(tmp_path) == [1, 2]
+    assert [os.path.basename(p) for p in grid_paths(tmp_path)] == ["0.png", "2.png"]
+
+
+def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
+    data = random_images()
+    straight = GAN(seed=5).train(iterations=8, batch_size=8, data=data, output_dir=tmp_path / "a", verbose=0)
+
+    GAN(seed=5).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path / "b", verbose=0)
+    resumed_gan = GAN(seed=99)  # other initial weights: everything must come from the checkpoint
+    resumed = resumed_gan.train(iterations=8, batch_size=8, data=data, output_dir=tmp_path / "b", resume=True, verbose=0)
+
+    assert resumed_gan.iteration == 8
+    np.testing.assert_allclose(resumed["g_loss"], straight["g_loss"][4:], rtol=1e-4)
+    np.testing.assert_allclose(resumed["d_loss"], straight["d_loss"][4:], rtol=1e-4)
+    assert csv_iterations(tmp_path / "b") == list(range(1, 9))
+
+
+def test_resume_with_another_architecture_is_a_clear_error(finished_run):
+    _, _, folder = finished_run
+    with pytest.raises(ValueError, match="latent_dim 100.*latent_dim 64"):
+        GAN(latent_dim=64).train(iterations=12, batch_size=8, data=random_images(), output_dir=folder, resume=True, verbose=0)
+
+
+def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="Cannot resume: no checkpoint"):
+        GAN().train(iterations=2, data=random_images(), output_dir=tmp_path, resume=True, verbose=0)
+
+
+def test_checkpoint_restores_weights_optimizers_noise_and_random_state(finished_run, tmp_path):
+    gan, _, _ = finished_run
+    path = save_checkpoint(gan, str(tmp_path / "c.npz"))
+    other = load_checkpoint(GAN(seed=123), path)
+    for model in ("generator", "discriminator"):
+        for a, b in zip(getattr(gan, model).variables, getattr(other, model).variables):
+            np.testing.assert_array_equal(ops.convert_to_numpy(a), ops.convert_to_numpy(b))
+    for a, b in zip(gan.combined.optimizer.variables, other.combined.optimizer.variables):
+        np.testing.assert_array_equal(ops.convert_to_numpy(a), ops.convert_to_numpy(b))
+    assert other.iteration == gan.iteration == 10
+    np.testing.assert_array_equal(other.fixed_noise, gan.fixed_noise)
+    assert other.rng.normal() == gan.rng.normal()
+
+
+class NaNDiscriminatorGAN(GAN):
+    """A GAN built to produce NaN: its discriminator multiplies everything by NaN."""
+
+    def build_discriminator(self):
+        model = super().build_discriminator()
+        return __import__("keras").Sequential(
+            [*model.layers[:-1], layers.Lambda(lambda x: x * float("nan")), model.layers[-1]]
+        )
+
+
+def test_nan_loss_stops_the_run_with_a_clear_message(tmp_path):
+    with pytest.raises(FloatingPointError, match="diverged at iteration 1: d_loss is nan"):
+        NaNDiscriminatorGAN(seed=0).train(iterations=5, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0)
+
+
+def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
+    gan = GAN(seed=0)
+    gan.train(iterations=4, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0)
+    kernel = gan.discriminator.layers[1].kernel
+    kernel.assign(np.full(kernel.shape, np.nan, "float32"))  # sabotage: D now outputs NaN
+    with pytest.raises(FloatingPointError, match="iteration 5"):
+        gan.train(iterations=8, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0)
+    restored = load_checkpoint(GAN(seed=1), checkpoint_path(str(tmp_path)))
+    assert restored.iteration == 4
+    assert all(np.all(np.isfinite(ops.convert_to_numpy(v))) for v in restored.discriminator.variables)
+
+
+def run_python(code, env_extra=None, **kwargs):
+    env = {**os.environ, "PYTHONPATH": REPOSITORY_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3", **(env_extra or {})}
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, **kwargs)
+
+
+TRAIN_SCRIPT = """
+    import numpy as np
+    from keras_gan import GAN
+    data = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
+    GAN(seed=0).train(iterations={iterations}, batch_size=8,
+                      data=data, output_dir={folder!r}, checkpoint_interval=100000,
+                      resume={resume}, verbose=0)
+"""
+
+
+def test_interrupted_run_can_resume(tmp_path):
+    folder = str(tmp_path)
+    process = run_python(TRAIN_SCRIPT.format(iterations=100000, folder=folder, resume=False), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if os.path.exists(os.path.join(folder, "metrics.csv")) and len(csv_iterations(folder)) >= 5:
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    output = process.communicate(timeout=120)[0].decode()
+    assert process.returncode == 0, output
+    assert "Stopped at iteration" in output and "resume" in output
+
+    stopped_at = load_checkpoint(GAN(), checkpoint_path(folder)).iteration
+    assert stopped_at >= 5
+    assert csv_iterations(folder) == list(range(1, stopped_at + 1))
+    assert os.path.exists(os.path.join(folder, f"{stopped_at}.png"))
+
+    target = stopped_at + 6
+    resume = run_python(
+        TRAIN_SCRIPT.format(iterations=target, folder=folder, resume=True),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    output = resume.communicate(timeout=120)[0].decode()
+    assert resume.returncode == 0, output
+    assert csv_iterations(folder) == list(range(1, target + 1)), "same numbering, no duplicated rows"
+    assert load_checkpoint(GAN(), checkpoint_path(folder)).iteration == target
+
+
+def test_checkpoint_killed_mid_save_does_not_replace_the_last_good_one(tmp_path):
+    path = str(tmp_path / "checkpoint.npz")
+    code = f"""
+        import os, signal, numpy as np
+        from keras_gan import GAN
+        from keras_gan.checkpoints import save_checkpoint
+        gan = GAN(seed=0)
+        gan.iteration = 3
+        save_checkpoint(gan, {path!r})
+        gan.iteration = 4
+        original_savez = np.savez
+        def savez_then_die(stream, **arrays):
+            stream.write(b"PK half a checkpoint")
+            stream.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        np.savez = savez_then_die
+        save_checkpoint(gan, {path!r})
+    """
+    process = run_python(code)
+    process.wait(timeout=120)
+    assert process.returncode == -signal.SIGKILL
+    assert load_checkpoint(GAN(), path).iteration == 3
