@@ -1,8 +1,10 @@
 """How good are a GAN's samples? Measured with a small MNIST classifier that ships with keras_gan.
 
     from keras_gan.metrics import evaluate
-    evaluate(gan.generate(10000), load_mnist(split="test"))
-    # {'frechet_distance': 1.9, 'mnist_score': 8.7, 'digits_covered': 10, 'digit_shares': [...]}
+    evaluate(gan.generate(5000), load_mnist(split="test")[:5000])
+    # GAN(seed=0) after 5000 iterations:
+    # {'frechet_distance': 36.8, 'mnist_score': 6.14, 'digits_covered': 10, 'digit_shares': [...]}
+    # Real test digits against other test digits: distance ~0.5, score 9.74, 10 digits.
 
 - `frechet_distance(real, fake)`: the FID formula on the classifier's penultimate features.
   0 for identical sets; lower is better; it sees both the quality and the variety of samples.
@@ -132,14 +134,16 @@ def evaluate(samples, reference, min_share=0.01):
     sample_features, sample_probabilities = classifier_outputs(samples, "samples")
     reference_features, _ = classifier_outputs(reference, "reference")
     return {
-        "frechet_distance": _frechet_from_features(reference_features, sample_features),
+        "frechet_distance": _frechet_from_features(
+            reference_features, sample_features, names=("reference", "samples")
+        ),
         "mnist_score": _score_from_probabilities(sample_probabilities),
         **_coverage_from_probabilities(sample_probabilities, min_share),
     }
 
 
-def _frechet_from_features(features_1, features_2):
-    for name, features in (("real", features_1), ("fake", features_2)):
+def _frechet_from_features(features_1, features_2, names=("real", "fake")):
+    for name, features in zip(names, (features_1, features_2)):
         if len(features) < 2:
             raise ValueError(
                 f"{name} holds {len(features)} image; the Frechet distance needs a covariance, "
