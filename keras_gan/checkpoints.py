@@ -64,19 +64,25 @@ def save_checkpoint(gan, path):
     return path
 
 
-def load_checkpoint(gan, path):
-    """Restore `gan`'s training state from `path`; a clear error if it belongs to another model."""
+def read_description(path):
+    """What model wrote the checkpoint at `path`: its class name, img_shape and latent_dim."""
     if not os.path.exists(path):
         raise FileNotFoundError(
-            f"No checkpoint at {path!r} to resume from: train without resume first, "
+            f"No checkpoint at {path!r}: train without resume first, "
             "or give the output folder of the run you want to continue."
         )
     try:
         with np.load(path) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-        description = json.loads(str(arrays["description"]))
+            return json.loads(str(archive["description"]))
     except Exception as error:
         raise ValueError(f"{path} is not a readable keras_gan checkpoint ({error}).") from error
+
+
+def load_checkpoint(gan, path):
+    """Restore `gan`'s training state from `path`; a clear error if it belongs to another model."""
+    description = read_description(path)
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
 
     if description != _description(gan):
         raise ValueError(
