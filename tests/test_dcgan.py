@@ -204,3 +204,18 @@ def test_combined_step_trains_generator_against_batch_statistics(from_logits):
     # Else this test could not tell the two modes apart.
     assert abs(as_in_discriminator_step - with_moving_statistics) > 0.01
     assert reported == pytest.approx(as_in_discriminator_step, rel=1e-4)
+
+
+@pytest.mark.parametrize("img_shape", [(28, 28, 1), (32, 32, 3), (64, 64, 3)])
+def test_dcgan_trains_with_the_base_class_loop_and_saves_grids(img_shape, tmp_path):
+    gan = DCGAN(img_shape=img_shape, filters=8, seed=0)
+    images = np.random.default_rng(0).uniform(-1, 1, size=(8, *img_shape)).astype("float32")
+
+    history = gan.train(
+        iterations=2, batch_size=BATCH_SIZE, sample_interval=1, data=images,
+        output_dir=str(tmp_path), verbose=0,
+    )
+
+    assert len(history["g_loss"]) == 2
+    assert all(np.isfinite(history["d_loss"]))
+    assert (tmp_path / "2.png").exists()
