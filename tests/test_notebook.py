@@ -18,7 +18,7 @@ NOTEBOOK = os.path.join(REPOSITORY_ROOT, "examples", "classroom.ipynb")
 ITERATIONS = 20
 SAMPLE_GRIDS = 5  # the notebook shows samples every ITERATIONS // 5 iterations
 
-pytestmark = pytest.mark.slow  # about a minute: a kernel, Keras, MNIST and 20 iterations
+pytestmark = pytest.mark.slow  # 20-35 s on 2 CPU cores: a kernel, Keras, MNIST and 20 iterations
 
 
 def import_notebook_tools():
