@@ -270,7 +270,7 @@ def load_image_folder(path, image_size, channels=3):
                 image = image.convert(mode)
                 images.append(np.asarray(ImageOps.fit(image, (width, height), Image.LANCZOS)))
         except (OSError, ValueError) as error:
-            warnings.warn(f"Skipping {image_path}: not a readable image ({error}).")
+            warnings.warn(f"Skipping {image_path}: not a readable image ({error}).", stacklevel=2)
     if not images:
         raise ValueError(f"None of the {len(paths)} image files in {path!r} could be read.")
     return scale_images(np.stack(images)).reshape(len(images), height, width, channels)
