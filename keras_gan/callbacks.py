@@ -171,16 +171,15 @@ class SampleGrid(Callback):
         plots.save_grid(samples, os.path.join(self.folder, f"{gan.iteration}.png"))
 
 
-class MetricsLog(Callback):
-    """Append each `interval`-th iteration's metrics to `<folder>/metrics.csv`, flushed per row."""
+class CsvLog:
+    """A CSV file that a run appends to row by row, and that a resumed run continues."""
 
-    columns = ("iteration", *METRIC_NAMES, "time")
+    def __init__(self, path, columns):
+        self.path, self.columns = path, tuple(columns)
 
-    def __init__(self, folder, interval=1):
-        self.path, self.interval = os.path.join(folder, "metrics.csv"), interval
-
-    def on_train_begin(self, gan, iterations):
-        kept = self._rows_up_to(gan.iteration) if gan.iteration > 0 else []
+    def open(self, iteration):
+        """Start the log afresh at iteration 0, else keep the rows up to `iteration`."""
+        kept = self._rows_up_to(iteration) if iteration > 0 else []
         # Rows after the checkpoint we resume from would be logged twice: rewrite without them.
         with atomic_path(self.path) as temporary:
             with open(temporary, "w") as stream:
@@ -193,18 +192,78 @@ class MetricsLog(Callback):
             return []
         with open(self.path) as stream:
             lines = stream.readlines()[1:]
-        well_formed = [line for line in lines if line.endswith("\n") and line.count(",") == len(self.columns) - 1]
-        return [line for line in well_formed if int(line.split(",", 1)[0]) <= iteration]
+        whole = [line for line in lines if line.endswith("\n") and line.count(",") == len(self.columns) - 1]
+        return [line for line in whole if int(line.split(",", 1)[0]) <= iteration]
+
+    def append(self, values):
+        # One write per whole row, then flush: a crash can lose a row, never half of one.
+        self.stream.write(",".join(str(value) for value in values) + "\n")
+        self.stream.flush()
+
+    def close(self):
+        self.stream.close()
+
+
+class MetricsLog(Callback):
+    """Append each `interval`-th iteration's metrics to `<folder>/metrics.csv`."""
+
+    def __init__(self, folder, interval=1):
+        self.log = CsvLog(os.path.join(folder, "metrics.csv"), ("iteration", *METRIC_NAMES, "time"))
+        self.interval = interval
+
+    def on_train_begin(self, gan, iterations):
+        self.log.open(gan.iteration)
 
     def on_iteration_end(self, gan, iteration, logs):
         if iteration % self.interval == 0:
-            values = [str(iteration), *(f"{logs[name]:.6g}" for name in METRIC_NAMES), f"{time.time():.3f}"]
-            # One write per whole row, then flush: a crash can lose a row, never half of one.
-            self.stream.write(",".join(values) + "\n")
-            self.stream.flush()
+            self.log.append([iteration, *(f"{logs[name]:.6g}" for name in METRIC_NAMES), f"{time.time():.3f}"])
 
     def on_train_end(self, gan, status):
-        self.stream.close()
+        self.log.close()
+
+
+class QualityLog(Callback):
+    """Measure an MNIST GAN's samples every `interval` iterations into `<folder>/quality.csv`.
+
+    Frechet distance to the MNIST test set, MNIST score and digits covered (keras_gan.metrics),
+    on `samples` generated images; printed too, so a class can watch the distance fall.
+    """
+
+    columns = ("iteration", "frechet_distance", "mnist_score", "digits_covered")
+
+    def __init__(self, folder, interval, data_dir=None, samples=2000, verbose=1):
+        self.log = CsvLog(os.path.join(folder, "quality.csv"), self.columns)
+        self.interval, self.data_dir, self.samples, self.verbose = interval, data_dir, samples, verbose
+
+    def on_train_begin(self, gan, iterations):
+        from keras_gan.datasets import load_mnist
+
+        self.reference = load_mnist(self.data_dir, split="test")
+        self.log.open(gan.iteration)
+        if gan.iteration == 0:
+            self.measure(gan)
+
+    def on_iteration_end(self, gan, iteration, logs):
+        if iteration % self.interval == 0:
+            self.measure(gan)
+
+    def on_train_end(self, gan, status):
+        self.log.close()
+
+    def measure(self, gan):
+        from keras_gan import metrics
+
+        results = metrics.evaluate(gan.generate(self.samples), self.reference)
+        self.log.append([gan.iteration, *(f"{results[name]:.6g}" for name in self.columns[1:])])
+        if self.verbose:
+            print(f"\niteration {gan.iteration}: {describe_quality(results)}", flush=True)
+
+
+def describe_quality(results):
+    return (
+        f"Frechet distance {results['frechet_distance']:.2f}, MNIST score {results['mnist_score']:.2f}, "
+        f"{results['digits_covered']} of 10 digits"
+    )
 
 
 class LossPlot(Callback):

@@ -49,6 +49,7 @@ def _description(gan):
 
 def save_checkpoint(gan, path):
     """Write `gan`'s full training state to `path` (atomically)."""
+    _build_optimizers(gan)
     arrays = {
         f"{part}/{index}": ops.convert_to_numpy(variable)
         for part, variables in _state_variables(gan).items()

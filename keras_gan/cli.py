@@ -71,7 +71,7 @@ def build_parser():
 
     evaluate = commands.add_parser("evaluate", help="Frechet distance, MNIST score and class coverage")
     evaluate.add_argument("checkpoint", help="a run folder or its checkpoint.npz (an MNIST model)")
-    evaluate.add_argument("-n", "--count", type=int, default=10000, help="how many samples to score")
+    evaluate.add_argument("-n", "--count", type=int, default=10000, help="how many samples to score (>= 2)")
     evaluate.add_argument("--data-dir", help="local MNIST folder (else $KERAS_GAN_DATA_DIR)")
     evaluate.add_argument("--seed", type=int, help="random seed for the noise")
     return parser
@@ -134,9 +134,9 @@ def train_command(args):
     )
     callbacks = []
     if args.eval_interval:
-        from keras_gan.metrics import QualityLog
+        from keras_gan.callbacks import QualityLog
 
-        callbacks.append(QualityLog(args.output_dir, args.eval_interval, data_dir=args.data_dir))
+        callbacks.append(QualityLog(args.output_dir, args.eval_interval, args.data_dir, verbose=not args.quiet))
     gan.train(
         iterations=args.iterations,
         batch_size=args.batch_size,
@@ -195,7 +195,10 @@ def gif_command(args):
 
 
 def evaluate_command(args):
+    if args.count < 2:
+        raise ValueError(f"--count must be >= 2 (the distance needs a covariance), got {args.count}.")
     from keras_gan import metrics
+    from keras_gan.callbacks import describe_quality
     from keras_gan.datasets import load_mnist
 
     gan = gan_from_checkpoint(args.checkpoint)
@@ -203,7 +206,7 @@ def evaluate_command(args):
         raise ValueError(f"evaluate measures MNIST digits (28, 28, 1); this model makes {gan.img_shape}.")
     noise = np.random.default_rng(args.seed).normal(size=(args.count, gan.latent_dim))
     results = metrics.evaluate(gan.generate(args.count, noise=noise), load_mnist(args.data_dir, split="test"))
-    print(f"iteration {gan.iteration}: " + metrics.format_results(results))
+    print(f"iteration {gan.iteration}: {describe_quality(results)}")
 
 
 COMMANDS = {

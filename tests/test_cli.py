@@ -59,6 +59,8 @@ def test_gif_command_animates_the_grids(trained_run, tmp_path):
         (["train", "--iterations", "0"], "--iterations must be >= 1, got 0"),
         (["sample", "/nonexistent/run"], "No checkpoint at"),
         (["gif", "/nonexistent/run"], "is not a folder"),
+        (["evaluate", "/nonexistent/run", "-n", "1"], "--count must be >= 2"),
+        (["train", "--dataset", "cifar10", "--eval-interval", "5"], "use it with --dataset mnist"),
     ],
 )
 def test_each_error_is_one_line_and_a_failure_status(arguments, message):
@@ -80,13 +82,20 @@ def test_help_reads_well():
 def test_train_then_resume_from_the_command_line(tmp_path, mnist_data_dir):
     common = ["train", "--data-dir", mnist_data_dir, "--output-dir", tmp_path, "--batch-size", 8,
               "--sample-interval", 2, "--quiet", "--seed", 0]
-    first = keras_gan(*common, "--iterations", 3)
+    first = keras_gan(*common, "--iterations", 3, "--eval-interval", 2)
     assert first.returncode == 0, first.stderr
     again = keras_gan(*common, "--iterations", 3)
     assert again.returncode != 0
     assert "already holds a run" in again.stderr.splitlines()[-1]
-    resumed = keras_gan(*common, "--iterations", 5, "--resume")
+    resumed = keras_gan(*common, "--iterations", 5, "--resume", "--eval-interval", 2)
     assert resumed.returncode == 0, resumed.stderr
     assert "iteration 5" in resumed.stdout
     rows = (tmp_path / "metrics.csv").read_text().splitlines()[1:]
     assert [int(row.split(",")[0]) for row in rows] == [1, 2, 3, 4, 5]
+    quality = [row.split(",") for row in (tmp_path / "quality.csv").read_text().splitlines()[1:]]
+    assert [int(row[0]) for row in quality] == [0, 2, 4]
+    assert all(float(row[1]) > 0 and 1 <= float(row[2]) <= 10 for row in quality)
+
+    evaluated = keras_gan("evaluate", tmp_path, "--data-dir", mnist_data_dir, "-n", 500, "--seed", 0)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "iteration 5: Frechet distance" in evaluated.stdout
