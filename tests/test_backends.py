@@ -1,0 +1,115 @@
+"""The package runs unchanged on each Keras backend: freeze checks and a short training per backend.
+
+Each backend runs in its own subprocess (Keras picks its backend once, at import). The backends
+tested are those named in $KERAS_GAN_BACKENDS (comma list, default "tensorflow,jax"), so CI
+chooses; a listed backend whose package is missing fails with a message saying what to install,
+never skips.
+"""
+
+import importlib.util
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KNOWN_BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}  # backend: package
+BACKENDS = [name.strip() for name in os.environ.get("KERAS_GAN_BACKENDS", "tensorflow,jax").split(",") if name.strip()]
+
+CHECKS = """
+import math, os, sys, tempfile
+import numpy as np
+import keras
+from keras import ops
+from keras_gan import GAN, DCGAN
+
+assert keras.backend.backend() == sys.argv[1], keras.backend.backend()
+
+def values(variables):
+    return [ops.convert_to_numpy(variable).copy() for variable in variables]
+
+def changed(before, variables):
+    return [not np.array_equal(old, new) for old, new in zip(before, values(variables))]
+
+def check_freeze(gan, batch_size):
+    rng = np.random.default_rng(1)
+    real = rng.uniform(-1, 1, (batch_size, *gan.img_shape)).astype("float32")
+    noise = rng.normal(size=(batch_size, gan.latent_dim)).astype("float32")
+    G, D = gan.generator, gan.discriminator
+    trainable = lambda model: {id(v) for v in model.trainable_weights}
+    g_trainable, d_trainable = trainable(G), trainable(D)
+    g_moving = [v for v in G.weights if id(v) not in g_trainable]
+    d_moving = [v for v in D.weights if id(v) not in d_trainable]
+
+    # D's step: every D weight moves; no G weight moves, not even G's BatchNorm statistics.
+    g_before, d_before = values(G.weights), values(D.trainable_weights)
+    logs = gan.train_discriminator(real, noise)
+    assert all(changed(d_before, D.trainable_weights)), "D did not train in its step"
+    assert not any(changed(g_before, G.weights)), "G changed in D's step"
+    assert set(logs) == {"d_loss", "d_accuracy", "d_real", "d_fake"}, logs
+    assert all(math.isfinite(float(value)) for value in logs.values()), logs
+    assert 0.0 <= float(logs["d_accuracy"]) <= 1.0 and 0.0 < float(logs["d_real"]) < 1.0, logs
+
+    # G's step: every G weight moves, its BatchNorm statistics too; nothing of D moves.
+    g_before, g_moving_before, d_before = values(G.trainable_weights), values(g_moving), values(D.weights)
+    logs = gan.train_generator(noise)
+    assert all(changed(g_before, G.trainable_weights)), "G did not train in its step"
+    assert g_moving and all(changed(g_moving_before, g_moving)), "G's BatchNorm statistics did not move"
+    assert not any(changed(d_before, D.weights)), "D changed in G's step"
+    assert math.isfinite(float(logs["g_loss"])), logs
+    return d_moving
+
+def check_training(gan, batch_size, folder):
+    data = np.random.default_rng(0).uniform(-1, 1, (4 * batch_size, *gan.img_shape)).astype("float32")
+    history = gan.train(iterations=3, batch_size=batch_size, data=data, output_dir=folder,
+                        sample_interval=2, checkpoint_interval=2, verbose=0)
+    assert gan.iteration == 3 and all(len(v) == 3 for v in history.values()), history
+    assert all(math.isfinite(float(x)) for v in history.values() for x in v), history
+    assert os.path.exists(os.path.join(folder, "checkpoint.npz")), os.listdir(folder)
+    samples = gan.generate(5)
+    assert samples.shape == (5, *gan.img_shape), samples.shape
+    assert np.all(np.isfinite(samples)) and samples.min() >= -1 and samples.max() <= 1
+    assert samples.std() > 0, "all samples identical"
+
+folder = tempfile.mkdtemp()
+mlp = GAN(seed=0)
+check_training(mlp, 8, os.path.join(folder, "mlp"))
+check_freeze(mlp, 8)
+# The DCGAN's D has BatchNorm: its statistics must stay put in G's step as well.
+dcgan = DCGAN(img_shape=(16, 16, 1), filters=8, latent_dim=16, seed=0)
+check_training(dcgan, 8, os.path.join(folder, "dcgan"))
+d_moving = check_freeze(dcgan, 8)
+assert d_moving, "the DCGAN's discriminator should have BatchNorm statistics to check"
+print("ALL CHECKS PASSED on", keras.backend.backend())
+"""
+
+
+def test_backend_list_is_known():
+    unknown = [name for name in BACKENDS if name not in KNOWN_BACKENDS]
+    assert BACKENDS and not unknown, (
+        f"KERAS_GAN_BACKENDS={os.environ.get('KERAS_GAN_BACKENDS')!r} names unknown backends "
+        f"{unknown}; choose from {sorted(KNOWN_BACKENDS)}"
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_freeze_and_training_on_backend(backend):
+    package = KNOWN_BACKENDS.get(backend)
+    if package is None:
+        pytest.fail(f"unknown backend {backend!r} in KERAS_GAN_BACKENDS")
+    if importlib.util.find_spec(package) is None:
+        pytest.fail(
+            f"The {backend} backend is listed in KERAS_GAN_BACKENDS (default 'tensorflow,jax') but "
+            f"its package is not installed: `pip install keras_gan[{backend}]`, or leave it out "
+            "of KERAS_GAN_BACKENDS."
+        )
+    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": REPOSITORY_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(CHECKS), backend],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0 and f"ALL CHECKS PASSED on {backend}" in result.stdout, (
+        f"on {backend}:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    )
