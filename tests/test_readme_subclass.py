@@ -1,4 +1,4 @@
-"""The README's "Write your own GAN" example runs, and the README shows exactly this code."""
+"""The README's "Write your own GAN" example, taken from the README itself, builds and trains."""
 
 import os
 
@@ -6,37 +6,6 @@ import numpy as np
 
 REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARKER = "<!-- subclass-example -->"
-
-# The README shows this between two MARKER lines, inside a ```python block.
-SUBCLASS_EXAMPLE = '''\
-import math
-
-import keras
-from keras import layers
-from keras_gan import GAN
-
-
-class DropoutGAN(GAN):
-    """The classic GAN with a wider generator and a discriminator that uses dropout."""
-
-    def build_generator(self):
-        return keras.Sequential([
-            keras.Input(shape=(self.latent_dim,)),
-            layers.Dense(512), layers.LeakyReLU(negative_slope=0.2),
-            layers.Dense(1024), layers.LeakyReLU(negative_slope=0.2),
-            layers.Dense(math.prod(self.img_shape), activation="tanh"),
-            layers.Reshape(self.img_shape),
-        ], name="generator")
-
-    def build_discriminator(self):
-        return keras.Sequential([
-            keras.Input(shape=self.img_shape),
-            layers.Flatten(),
-            layers.Dense(512), layers.LeakyReLU(negative_slope=0.2), layers.Dropout(0.3),
-            layers.Dense(1, activation=None if self.from_logits else "sigmoid"),
-        ], name="discriminator")
-'''
-
 
 def readme_example():
     """The code between the two markers in README.md, without its ``` fences."""
@@ -54,13 +23,9 @@ def readme_example():
     return "\n".join(line for line in lines if not line.startswith("```")) + "\n"
 
 
-def test_readme_shows_the_tested_subclass_example():
-    assert readme_example() == SUBCLASS_EXAMPLE
-
-
 def test_subclass_example_builds_and_trains(tmp_path):
     namespace = {}
-    exec(SUBCLASS_EXAMPLE, namespace)
+    exec(readme_example(), namespace)
     gan = namespace["DropoutGAN"](seed=0)
 
     assert gan.generator.output_shape == (None, 28, 28, 1)
