@@ -7,21 +7,13 @@ Images of any size are scaled and center-cropped; unreadable files are skipped w
 Ctrl-C stops cleanly and saves a checkpoint; add --resume to carry on from it.
 """
 
-import argparse
-
 from keras_gan import DCGAN
+from keras_gan.cli import example_parser
 from keras_gan.datasets import load_image_folder
 
-parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser = example_parser(__doc__, iterations=20000, batch_size=64, sample_interval=500, output_dir="images/image_folder_dcgan", data_dir=False)
 parser.add_argument("path", help="folder of .jpg/.png images (subfolders are searched too)")
 parser.add_argument("--image-size", type=int, default=64, help="side in pixels: 8, 16, 32, 64, 128, ...")
-parser.add_argument("--iterations", type=int, default=20000, help="iterations to train (default 20000)")
-parser.add_argument("--batch-size", type=int, default=64, help="images per batch (default 64)")
-parser.add_argument("--sample-interval", type=int, default=500, help="save a grid every N iterations")
-parser.add_argument("--output-dir", default="images/image_folder_dcgan", help="where grids, log and checkpoint go")
-parser.add_argument("--seed", type=int, help="random seed, for a reproducible run")
-parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
-parser.add_argument("--overwrite", action="store_true", help="replace the run in --output-dir")
 args = parser.parse_args()
 
 gan = DCGAN(img_shape=(args.image_size, args.image_size, 3), seed=args.seed)

@@ -6,20 +6,11 @@
 Ctrl-C stops cleanly and saves a checkpoint; add --resume to carry on from it.
 """
 
-import argparse
-
 from keras_gan import GAN
+from keras_gan.cli import example_parser
 from keras_gan.datasets import load_mnist
 
-parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--iterations", type=int, default=30000, help="iterations to train (default 30000)")
-parser.add_argument("--batch-size", type=int, default=32, help="images per batch (default 32)")
-parser.add_argument("--sample-interval", type=int, default=200, help="save a grid every N iterations")
-parser.add_argument("--output-dir", default="images", help="where grids, log and checkpoint go")
-parser.add_argument("--data-dir", help="local MNIST folder (else $KERAS_GAN_DATA_DIR, else download)")
-parser.add_argument("--seed", type=int, help="random seed, for a reproducible run")
-parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
-parser.add_argument("--overwrite", action="store_true", help="replace the run in --output-dir")
+parser = example_parser(__doc__, iterations=30000, batch_size=32, sample_interval=200, output_dir="images")
 args = parser.parse_args()
 
 gan = GAN(seed=args.seed)

@@ -37,14 +37,10 @@ def build_parser():
     train.add_argument("--dataset", choices=DATASETS, default="mnist", help="mnist, cifar10 or folder")
     train.add_argument("--folder", help="with --dataset folder: a folder of .jpg/.png images")
     train.add_argument("--image-size", type=int, default=64, help="with --dataset folder: size to crop to")
-    train.add_argument("--data-dir", help="local MNIST / CIFAR-10 folder (else $KERAS_GAN_DATA_DIR)")
-    train.add_argument("--iterations", type=int, default=30000, help="train up to this iteration")
-    train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--sample-interval", type=int, default=200, help="a 5x5 grid every N iterations")
+    add_run_flags(train, iterations=30000, batch_size=32, sample_interval=200, output_dir="images")
     train.add_argument("--checkpoint-interval", type=int, default=1000, help="a checkpoint every N iterations")
     train.add_argument("--log-interval", type=int, default=1, help="a metrics.csv row every N iterations")
     train.add_argument("--eval-interval", type=int, help="MNIST only: log sample quality every N iterations")
-    train.add_argument("--output-dir", default="images", help="where the run's files go")
     train.add_argument("--latent-dim", type=int, default=100)
     train.add_argument("--learning-rate", type=float, default=2e-4)
     train.add_argument("--generator-learning-rate", type=float, help="default: --learning-rate")
@@ -52,9 +48,6 @@ def build_parser():
     train.add_argument("--d-steps", type=int, default=1, help="discriminator steps per generator step")
     train.add_argument("--from-logits", action="store_true", help="D outputs logits; loss on logits")
     train.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided, e.g. 0.1")
-    train.add_argument("--seed", type=int, help="random seed, for a reproducible run")
-    train.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
-    train.add_argument("--overwrite", action="store_true", help="replace the run in --output-dir")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sample = commands.add_parser("sample", help="draw samples from a checkpoint")
@@ -75,6 +68,26 @@ def build_parser():
     evaluate.add_argument("--data-dir", help="local MNIST folder (else $KERAS_GAN_DATA_DIR)")
     evaluate.add_argument("--seed", type=int, help="random seed for the noise")
     return parser
+
+
+def add_run_flags(parser, iterations, batch_size, sample_interval, output_dir, data_dir=True):
+    """The flags every training command and example shares, with that script's defaults."""
+    if data_dir:
+        parser.add_argument("--data-dir", help="local dataset folder (else $KERAS_GAN_DATA_DIR, else download)")
+    parser.add_argument("--iterations", type=int, default=iterations, help=f"train up to this iteration (default {iterations})")
+    parser.add_argument("--batch-size", type=int, default=batch_size, help=f"images per batch (default {batch_size})")
+    parser.add_argument("--sample-interval", type=int, default=sample_interval, help=f"a 5x5 grid every N iterations (default {sample_interval})")
+    parser.add_argument("--output-dir", default=output_dir, help=f"where grids, log and checkpoint go (default {output_dir})")
+    parser.add_argument("--seed", type=int, help="random seed, for a reproducible run")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
+    parser.add_argument("--overwrite", action="store_true", help="replace the run in --output-dir")
+    return parser
+
+
+def example_parser(description, **defaults):
+    """An example script's command line: its docstring as help, and the shared run flags."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    return add_run_flags(parser, **defaults)
 
 
 def main(argv=None):
