@@ -76,8 +76,8 @@ class GAN:
         # the mean of the two verdicts' losses, d_loss as the classic loop reports it. So an
         # iteration is two train_on_batch calls (this, then combined) instead of four
         # (G.predict_on_batch, D on real, D on fake, combined); on a CPU the MLP GAN spends
-        # most of an iteration in per-call overhead, and this measured 1.15x faster on
-        # TensorFlow and JAX (benchmarks/train_speed.py). The one difference from the classic
+        # most of an iteration in per-call overhead, and this measured 1.15x faster than the
+        # four calls on TensorFlow and on JAX, side by side. The one difference from the classic
         # loop: D takes one Adam step on the mean of the real and fake gradients, not two steps.
         # It shares D's optimizer, as it trains exactly D's variables: that optimizer's state is
         # the one that matters, and the one checkpoints save.
