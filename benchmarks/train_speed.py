@@ -80,9 +80,8 @@ class OurTrain:
         self.gan, self.images, self.batch_size, self.verbose = make_gan(), images, batch_size, verbose
         self.folder = tempfile.mkdtemp(prefix="train_speed_")
         if jit_compile is not None:
-            for model in (self.gan.discriminator, self.gan.combined, getattr(self.gan, "discriminator_trainer", None)):
-                if model is not None:
-                    model.jit_compile = jit_compile
+            for model in (self.gan.discriminator, self.gan.combined):
+                model.jit_compile = jit_compile
 
     def run(self, n):
         timer = IterationTimes()
