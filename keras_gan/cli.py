@@ -43,11 +43,13 @@ def build_parser():
     train.add_argument("--eval-interval", type=int, help="MNIST only: log sample quality every N iterations")
     train.add_argument("--latent-dim", type=int, default=100)
     train.add_argument("--learning-rate", type=float, default=2e-4)
+    train.add_argument("--beta-1", type=float, default=0.5, help="Adam's beta_1 (default 0.5)")
     train.add_argument("--generator-learning-rate", type=float, help="default: --learning-rate")
     train.add_argument("--discriminator-learning-rate", type=float, help="default: --learning-rate")
     train.add_argument("--d-steps", type=int, default=1, help="discriminator steps per generator step")
     train.add_argument("--from-logits", action="store_true", help="D outputs logits; loss on logits")
     train.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided, e.g. 0.1")
+    train.add_argument("--jit-compile", action="store_true", help="compile the train steps with XLA")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sample = commands.add_parser("sample", help="draw samples from a checkpoint")
@@ -138,12 +140,14 @@ def train_command(args):
         img_shape=image_shape(args),
         latent_dim=args.latent_dim,
         learning_rate=args.learning_rate,
+        beta_1=args.beta_1,
         generator_learning_rate=args.generator_learning_rate,
         discriminator_learning_rate=args.discriminator_learning_rate,
         d_steps=args.d_steps,
         from_logits=args.from_logits,
         label_smoothing=args.label_smoothing,
         seed=args.seed,
+        jit_compile=True if args.jit_compile else "auto",
     )
     callbacks = []
     if args.eval_interval:

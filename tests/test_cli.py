@@ -75,7 +75,8 @@ def test_each_error_is_one_line_and_a_failure_status(arguments, message):
 def test_help_reads_well():
     result = keras_gan("train", "--help")
     assert result.returncode == 0
-    for flag in ("--model", "--dataset", "--resume", "--iterations", "--output-dir", "--d-steps"):
+    for flag in ("--model", "--dataset", "--resume", "--iterations", "--output-dir", "--d-steps",
+                 "--learning-rate", "--beta-1", "--from-logits", "--label-smoothing", "--jit-compile"):
         assert flag in result.stdout
 
 
