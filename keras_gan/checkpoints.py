@@ -1,7 +1,8 @@
 """Checkpoints: everything needed to continue a run exactly where it stopped, in one .npz file.
 
 A checkpoint holds both networks' variables, both optimizers' state (Adam's moments), the
-iteration count, the fixed noise of the sample grids and the batch sampler's random state. It is
+iteration count, the fixed noise of the sample grids, the batch sampler's random state and the
+seed the run started from. It is
 written atomically, so a crash during a save leaves the previous checkpoint intact.
 """
 
@@ -59,6 +60,7 @@ def save_checkpoint(gan, path):
     arrays["fixed_noise"] = gan.fixed_noise
     arrays["description"] = np.array(json.dumps(_description(gan)))
     arrays["rng_state"] = np.array(json.dumps(gan.rng.bit_generator.state))
+    arrays["seed"] = np.array(json.dumps(gan.seed))
     with atomic_path(path) as temporary:
         with open(temporary, "wb") as stream:
             np.savez(stream, **arrays)
@@ -106,4 +108,5 @@ def load_checkpoint(gan, path):
     gan.iteration = int(arrays["iteration"])
     gan.fixed_noise = arrays["fixed_noise"]
     gan.rng.bit_generator.state = json.loads(str(arrays["rng_state"]))
+    gan.seed = json.loads(str(arrays["seed"]))
     return gan

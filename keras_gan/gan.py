@@ -194,7 +194,7 @@ class GAN:
     # Using the trained generator.
 
     def generate(self, n, noise=None, batch_size=1000):
-        """n samples as a numpy array (n, *img_shape) in [-1, 1]; from `noise` if given."""
+        """n samples as a numpy array (n, *img_shape) in [-1, 1]; from `noise` (n, latent_dim) if given."""
         if noise is None:
             noise = np.random.default_rng().normal(size=(n, self.latent_dim))
         noise = np.asarray(noise, dtype="float32")

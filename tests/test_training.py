@@ -157,6 +157,7 @@ def test_checkpoint_restores_weights_optimizers_noise_and_random_state(finished_
     assert other.iteration == gan.iteration == 10
     np.testing.assert_array_equal(other.fixed_noise, gan.fixed_noise)
     assert other.rng.normal() == gan.rng.normal()
+    assert other.seed == gan.seed == 0
 
 
 class NaNDiscriminatorGAN(GAN):
