@@ -3,7 +3,8 @@
 JAX: `keras.distribution.DataParallel` over two host devices made by
 XLA_FLAGS=--xla_force_host_platform_device_count=2. Data parallelism must not change the
 algorithm, so the losses must match a one-device run of the same seed.
-TensorFlow: `tf.distribute.MirroredStrategy` over two logical CPUs, models built in its scope.
+(TensorFlow's MirroredStrategy is not supported: Keras' predict_on_batch, which makes D's fake
+batch, runs each replica on the whole batch under it; see the README.)
 Each run is a subprocess: the device count and the backend are fixed when a process starts.
 """
 
@@ -46,20 +47,6 @@ result.update(train(gan))
 print("RESULT", json.dumps(result))
 """
 
-TF_RUN = TRAIN + """
-import tensorflow as tf
-cpu = tf.config.list_physical_devices("CPU")[0]
-tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-with strategy.scope():
-    gan = GAN(seed=0)
-result = {"replicas": strategy.num_replicas_in_sync,
-          "mirrored": type(gan.generator.trainable_weights[0].value).__name__}
-result.update(train(gan))
-print("RESULT", json.dumps(result))
-"""
-
-
 def run(code, backend, *args, env_extra=None):
     if importlib.util.find_spec(backend) is None:
         pytest.fail(f"this test needs the {backend} package: pip install keras_gan[{backend}]")
@@ -84,11 +71,3 @@ def test_jax_data_parallel_on_two_devices_trains_like_one_device():
         assert np.all(np.isfinite(values)), (name, values)
         # Same seed, same batches: splitting each batch over devices must not change the maths.
         np.testing.assert_allclose(values, single["history"][name], rtol=1e-3, atol=1e-4, err_msg=name)
-
-
-def test_tensorflow_mirrored_strategy_on_two_logical_cpus_trains():
-    result = run(TF_RUN, "tensorflow")
-    assert result["replicas"] == 2
-    assert result["mirrored"] == "MirroredVariable", result["mirrored"]
-    assert result["all_moved"], "some weights did not train under MirroredStrategy"
-    assert all(np.all(np.isfinite(values)) for values in result["history"].values()), result["history"]
