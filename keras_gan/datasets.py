@@ -78,25 +78,26 @@ def load_mnist(data_dir=None, split="train", with_labels=False):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
     data_dir = resolve_data_dir(data_dir)
     if data_dir is None:
-        images, labels = _download_mnist(split)
+        train, test = _download("mnist", "MNIST", "mnist.npz or the four IDX .gz files")
+        images, labels = train if split == "train" else test
     else:
         images, labels = _read_local_mnist(data_dir, split)
     images = scale_images(images)[..., np.newaxis]
     return (images, labels) if with_labels else images
 
 
-def _download_mnist(split):
+def _download(dataset, name, local_copy):
+    """Keras' own download of `dataset` ("mnist", "cifar10"), or an error saying what to do offline."""
     import keras
 
     try:
-        train, test = keras.datasets.mnist.load_data()
+        return getattr(keras.datasets, dataset).load_data()
     except Exception as error:  # Keras raises several kinds for "no network".
         raise RuntimeError(
-            f"Could not download MNIST ({error}). Point at a local copy instead: "
-            f"data_dir='path/to/mnist' or the environment variable {DATA_DIR_VARIABLE}, naming "
-            "a folder that holds mnist.npz or the four IDX .gz files."
+            f"Could not download {name} ({error}). Point at a local copy instead: "
+            f"data_dir='path/to/{dataset}' or the environment variable {DATA_DIR_VARIABLE}, naming "
+            f"a folder that holds {local_copy}."
         ) from error
-    return train if split == "train" else test
 
 
 def _read_local_mnist(data_dir, split):
@@ -170,24 +171,10 @@ def load_cifar10(data_dir=None):
             f"{error} For CIFAR-10 the folder must hold cifar10.npz or cifar-10-batches-py."
         ) from None
     if data_dir is None:
-        images = _download_cifar10()
+        (images, _), _ = _download("cifar10", "CIFAR-10", "cifar10.npz or the extracted cifar-10-batches-py folder")
     else:
         images = _read_local_cifar10(data_dir)
     return scale_images(images)
-
-
-def _download_cifar10():
-    import keras
-
-    try:
-        (images, _), _ = keras.datasets.cifar10.load_data()
-    except Exception as error:  # Keras raises several kinds for "no network".
-        raise RuntimeError(
-            f"Could not download CIFAR-10 ({error}). Point at a local copy instead: "
-            f"data_dir='path/to/cifar10' or the environment variable {DATA_DIR_VARIABLE}, naming "
-            "a folder that holds cifar10.npz or the extracted cifar-10-batches-py folder."
-        ) from error
-    return images
 
 
 def _read_local_cifar10(data_dir):

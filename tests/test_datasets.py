@@ -145,3 +145,15 @@ def test_cifar10_corrupt_batch_raises_a_clear_error(tmp_path):
 def test_cifar10_missing_folder_says_what_it_should_hold(tmp_path):
     with pytest.raises(FileNotFoundError, match="cifar10.npz or cifar-10-batches-py"):
         datasets.load_cifar10(str(tmp_path / "nowhere"))
+
+
+def test_failed_cifar10_download_says_how_to_use_a_local_copy(monkeypatch):
+    import keras
+
+    def no_network():
+        raise OSError("network is unreachable")
+
+    monkeypatch.delenv("KERAS_GAN_DATA_DIR", raising=False)
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", no_network)
+    with pytest.raises(RuntimeError, match="Could not download CIFAR-10.*cifar-10-batches-py"):
+        datasets.load_cifar10()
