@@ -55,8 +55,16 @@ class CallbackList(Callback):
             callback.on_iteration_end(gan, iteration, logs)
 
     def on_train_end(self, gan, status):
+        # Every callback gets to close the run (above all, to save the checkpoint), even if
+        # one of them fails; the first error is raised after all of them ran.
+        errors = []
         for callback in self.callbacks:
-            callback.on_train_end(gan, status)
+            try:
+                callback.on_train_end(gan, status)
+            except Exception as error:
+                errors.append(error)
+        if errors:
+            raise errors[0]
 
     @contextlib.contextmanager
     def running(self, gan, iterations):
@@ -151,9 +159,6 @@ class SampleGrid(Callback):
     def on_train_begin(self, gan, iterations):
         self.iterations = iterations
         if gan.iteration == 0:
-            # A fresh run: grids of an older run here would mix into this run's GIF.
-            for path in plots.grid_paths(self.folder):
-                os.remove(path)
             self.save(gan)
 
     def on_iteration_end(self, gan, iteration, logs):
@@ -163,7 +168,7 @@ class SampleGrid(Callback):
     def on_train_end(self, gan, status):
         if status == "interrupted":
             self.save(gan)
-        if status != "failed":
+        if status != "failed" and plots.grid_paths(self.folder):
             plots.save_gif(self.folder)
 
     def save(self, gan):
@@ -318,8 +323,8 @@ def standard_callbacks(output_dir, sample_interval, checkpoint_interval, log_int
     callbacks = [
         StopOnNonFinite(),
         MetricsLog(output_dir, log_interval),
+        Checkpoint(output_dir, checkpoint_interval),
         SampleGrid(output_dir, sample_interval),
         LossPlot(output_dir, sample_interval),
-        Checkpoint(output_dir, checkpoint_interval),
     ]
     return [ProgressBar()] + callbacks if verbose else callbacks

@@ -45,6 +45,7 @@ def _description(gan):
         "model": type(gan).__name__,
         "img_shape": list(gan.img_shape),
         "latent_dim": gan.latent_dim,
+        "from_logits": gan.from_logits,
     }
 
 
@@ -90,11 +91,14 @@ def load_checkpoint(gan, path):
     if description != _description(gan):
         raise ValueError(
             f"{path} was written by a {description['model']} with img_shape "
-            f"{tuple(description['img_shape'])} and latent_dim {description['latent_dim']}, "
-            f"but this is a {type(gan).__name__} with img_shape {gan.img_shape} and latent_dim "
-            f"{gan.latent_dim}: build the same model to resume it."
+            f"{tuple(description['img_shape'])}, latent_dim {description['latent_dim']} and "
+            f"from_logits {description.get('from_logits')}, but this is a {type(gan).__name__} "
+            f"with img_shape {gan.img_shape}, latent_dim {gan.latent_dim} and from_logits "
+            f"{gan.from_logits}: build the same model to resume it."
         )
     _build_optimizers(gan)
+    # Check every part before assigning any, so a mismatch leaves the model as it was.
+    restores = []
     for part, variables in _state_variables(gan).items():
         saved = [arrays[f"{part}/{i}"] for i in range(sum(k.startswith(part + "/") for k in arrays))]
         shapes = [tuple(v.shape) for v in variables]
@@ -103,8 +107,9 @@ def load_checkpoint(gan, path):
                 f"{path} holds a {part} with variable shapes {[s.shape for s in saved]}, "
                 f"but this model's are {shapes}: the architecture differs from the checkpoint's."
             )
-        for variable, value in zip(variables, saved):
-            variable.assign(value)
+        restores.extend(zip(variables, saved))
+    for variable, value in restores:
+        variable.assign(value)
     gan.iteration = int(arrays["iteration"])
     gan.fixed_noise = arrays["fixed_noise"]
     gan.rng.bit_generator.state = json.loads(str(arrays["rng_state"]))

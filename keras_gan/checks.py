@@ -6,6 +6,7 @@ import numpy as np
 
 from keras_gan.checkpoints import checkpoint_path
 from keras_gan.files import check_writable
+from keras_gan.plots import grid_paths
 
 
 def _is_whole_number(value):
@@ -46,20 +47,45 @@ def check_batch_size(batch_size, dataset_size):
         )
 
 
-def check_output_dir(gan, output_dir, resume, overwrite):
-    """The folder must be writable, and a fresh run must not silently replace an earlier one."""
+RUN_FILES = ("checkpoint.npz", "metrics.csv", "quality.csv", "losses.png", "progress.gif")
+
+
+def prepare_output_dir(gan, output_dir, resume, overwrite):
+    """Check the output folder; with `overwrite`, clear the earlier run's files from it.
+
+    A fresh run must never silently mix with, or replace, an earlier run's files (or a user's own
+    numbered pictures): it is refused unless the folder is the one this GAN is already training
+    into, or `overwrite` says to start afresh.
+    """
     check_writable(output_dir)
     if resume and overwrite:
         raise ValueError("Choose resume=True (continue the run) or overwrite=True (start afresh), not both.")
-    earlier_run = os.path.exists(checkpoint_path(output_dir))
-    if resume and not earlier_run:
+    if resume and not os.path.exists(checkpoint_path(output_dir)):
         raise ValueError(
             f"Cannot resume: no checkpoint in {output_dir!r}. Give the output folder of the run "
             "to continue, or train without resume."
         )
-    if earlier_run and not resume and not overwrite and gan.iteration == 0:
+    earlier_files = [
+        os.path.basename(path)
+        for path in [os.path.join(output_dir, name) for name in RUN_FILES] + grid_paths(output_dir)
+        if os.path.exists(path)
+    ]
+    continuing = gan.iteration > 0 and getattr(gan, "output_dir", None) == os.path.realpath(output_dir)
+    if earlier_files and not (resume or overwrite or continuing):
         raise ValueError(
-            f"{output_dir!r} already holds a run (it has {os.path.basename(checkpoint_path(output_dir))}). "
-            "Continue it with resume=True (--resume), replace it with overwrite=True (--overwrite), "
-            "or choose another output folder."
+            f"{output_dir!r} already holds a run ({', '.join(earlier_files[:3])}"
+            f"{', ...' if len(earlier_files) > 3 else ''}). Continue it with resume=True (--resume), "
+            "replace it with overwrite=True (--overwrite), or choose another output folder."
+        )
+    if overwrite:
+        for name in earlier_files:
+            os.remove(os.path.join(output_dir, name))
+    gan.output_dir = os.path.realpath(output_dir)
+
+
+def check_iterations_ahead(iterations, done):
+    if iterations <= done:
+        raise ValueError(
+            f"This GAN has already trained {done} iterations: `iterations` is the iteration to train "
+            f"up to, so pass more than {done}."
         )

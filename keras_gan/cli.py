@@ -95,11 +95,13 @@ def example_parser(description, **defaults):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        COMMANDS[args.command](args)
-    except (ValueError, FileNotFoundError, RuntimeError, OSError) as error:
+        return COMMANDS[args.command](args) or 0
+    except (ValueError, FileNotFoundError, RuntimeError, OSError, FloatingPointError) as error:
         print(f"keras-gan {args.command}: error: {error}", file=sys.stderr)
         return 1
-    return 0
+    except KeyboardInterrupt:
+        print(f"keras-gan {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 def make_gan(model, **settings):
@@ -167,6 +169,8 @@ def train_command(args):
         verbose=0 if args.quiet else 1,
         callbacks=callbacks,
     )
+    if gan.iteration < args.iterations:
+        return 130  # stopped by Ctrl-C; the checkpoint callback said where things are
     print(f"Done: iteration {gan.iteration}. Grids, progress.gif, losses.png, metrics.csv and the checkpoint are in {args.output_dir}/")
 
 
@@ -179,7 +183,12 @@ def gan_from_checkpoint(path):
 
     description = read_description(path)
     model = "dcgan" if description["model"] == "DCGAN" else "mlp"
-    gan = make_gan(model, img_shape=tuple(description["img_shape"]), latent_dim=description["latent_dim"])
+    gan = make_gan(
+        model,
+        img_shape=tuple(description["img_shape"]),
+        latent_dim=description["latent_dim"],
+        from_logits=description.get("from_logits", False),
+    )
     return load_checkpoint(gan, path)
 
 
@@ -197,7 +206,11 @@ def sample_command(args):
         noise = np.random.default_rng(args.seed).normal(size=(args.count, gan.latent_dim))
         samples = gan.generate(args.count, noise=noise)
         if args.output.endswith(".npy"):
-            np.save(args.output, samples)
+            from keras_gan.files import atomic_path
+
+            with atomic_path(args.output) as temporary:
+                with open(temporary, "wb") as stream:
+                    np.save(stream, samples)
         else:
             plots.save_grid(samples, args.output)
     print(f"Wrote {args.output} (iteration {gan.iteration}).")

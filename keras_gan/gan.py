@@ -62,8 +62,10 @@ class GAN:
         self.generator = self.build_generator()
 
         # The combined model z -> D(G(z)) trains the generator to fool the discriminator.
-        # The discriminator inside it must stay fixed, so we freeze it before compiling.
-        # It needs its own optimizer: one Adam shared by both models fails in Keras 3.
+        # The discriminator inside it must stay fixed. Here that is only marked: Keras 3 reads the
+        # flag when a train function is built, so the step methods below set it before each step
+        # (and D's summary() shows 0 trainable weights between steps). The combined model needs
+        # its own optimizer: one Adam shared by both models fails in Keras 3.
         z = keras.Input(shape=(latent_dim,), name="z")
         self.discriminator.trainable = False
         validity = self.discriminator(self.generator(z))
@@ -151,21 +153,22 @@ class GAN:
         verbose=1,
         callbacks=(),
     ):
-        """Train until `iterations` iterations are done; return the history of the losses.
+        """Train up to iteration `iterations` (a resumed run keeps its numbering); return the losses.
 
-        Every `sample_interval` iterations a 5x5 grid goes to `<output_dir>/<iteration>.png`,
-        with the losses in `metrics.csv` and `losses.png` and a checkpoint to resume from.
+        Every `sample_interval` iterations a 5x5 grid goes to `<output_dir>/<iteration>.png`, the
+        losses to `metrics.csv` and `losses.png`; every `checkpoint_interval` a checkpoint.
         `data` is an array of images (N, *img_shape) in [-1, 1] (uint8 is scaled for you);
         None means `self.load_data()`.
         """
         checks.check_training_arguments(
             iterations, batch_size, sample_interval, checkpoint_interval, log_interval
         )
-        checks.check_output_dir(self, output_dir, resume, overwrite)
+        checks.prepare_output_dir(self, output_dir, resume, overwrite)
         images = datasets.check_images(self.load_data() if data is None else data, self.img_shape)
         checks.check_batch_size(batch_size, len(images))
         if resume:
             load_checkpoint(self, checkpoint_path(output_dir))
+        checks.check_iterations_ahead(iterations, self.iteration)
         history = History()
         run = CallbackList(
             standard_callbacks(output_dir, sample_interval, checkpoint_interval, log_interval, verbose)
@@ -179,7 +182,7 @@ class GAN:
 
         with run.running(self, iterations) as interrupt:
             while self.iteration < iterations and not interrupt.requested:
-                for _ in range(self.d_steps):
+                for _ in range(self.d_steps):  # the logs keep the last D step's losses
                     # Indexing picks a random batch without copying the dataset.
                     real_images = images[self.rng.integers(0, len(images), batch_size)]
                     noise = self.rng.normal(size=(batch_size, self.latent_dim)).astype("float32")

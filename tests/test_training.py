@@ -253,3 +253,40 @@ def test_checkpoint_killed_mid_save_does_not_replace_the_last_good_one(tmp_path)
     process.wait(timeout=120)
     assert process.returncode == -signal.SIGKILL
     assert load_checkpoint(GAN(), path).iteration == 3
+
+
+def test_a_fresh_run_never_deletes_numbered_pictures_of_yours(tmp_path):
+    (tmp_path / "1.png").write_bytes(b"a user's own picture")
+    with pytest.raises(ValueError, match=r"already holds a run \(1.png\)"):
+        GAN(seed=0).train(iterations=2, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0)
+    assert (tmp_path / "1.png").read_bytes() == b"a user's own picture"
+
+
+def test_a_trained_gan_cannot_replace_another_runs_folder(finished_run, tmp_path):
+    other_run = tmp_path / "other"
+    GAN(seed=1).train(iterations=3, batch_size=8, data=random_images(), output_dir=other_run, verbose=0)
+    gan, _, own_folder = finished_run  # trained 10 iterations into its own folder
+    with pytest.raises(ValueError, match="already holds a run"):
+        gan.train(iterations=12, batch_size=8, data=random_images(), output_dir=other_run, verbose=0)
+    assert csv_iterations(other_run) == [1, 2, 3]
+
+
+def test_overwrite_removes_the_earlier_checkpoint_before_training(tmp_path):
+    data = random_images()
+    GAN(seed=0).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path, verbose=0)
+    with pytest.raises(FloatingPointError):
+        NaNDiscriminatorGAN(seed=0).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path, overwrite=True, verbose=0)
+    # The failed new run must not leave the old run's checkpoint beside its own log to resume.
+    assert not os.path.exists(checkpoint_path(str(tmp_path)))
+
+
+def test_training_up_to_an_iteration_already_reached_is_a_clear_error(finished_run):
+    gan, _, folder = finished_run
+    with pytest.raises(ValueError, match="already trained 10 iterations.*more than 10"):
+        gan.train(iterations=10, batch_size=8, data=random_images(), output_dir=folder, verbose=0)
+
+
+def test_resume_with_other_output_kind_is_a_clear_error(finished_run):
+    _, _, folder = finished_run
+    with pytest.raises(ValueError, match="from_logits False.*from_logits True"):
+        GAN(from_logits=True).train(iterations=12, batch_size=8, data=random_images(), output_dir=folder, resume=True, verbose=0)
