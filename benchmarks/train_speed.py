@@ -9,11 +9,12 @@ so a machine shared with other work slows them alike; the first round (compilati
 not counted, and the table shows medians of iterations per second and ratios to our `train()`.
 
 Variants:
-  train()        keras_gan's loop, verbose=0, with its standard callbacks (metrics log, ...)
-  train() jit    the same with jit_compile=True forced on its models (XLA on TensorFlow; JAX
-                 compiles anyway; not run on torch, where it means torch.compile)
-  train() v=1    the same with the progress bar (drawn to /dev/null: its cost, not the terminal's)
-  bare steps     train_discriminator + train_generator in a plain loop: the callbacks' cost
+  train()        keras_gan's loop as shipped (one compiled call per iteration, jit_compile
+                 "auto"), verbose=0, with its standard callbacks (metrics log, ...)
+  train() no-jit the same without XLA (jit_compile=False): what XLA is worth on this backend
+  train() 4 calls  the same loop with one_call=False: the four Keras calls the classic code makes
+  train() v=1    train() with the progress bar (drawn to /dev/null: its cost, not the terminal's)
+  bare steps     train_iteration in a plain loop, no callbacks: the callbacks' cost
   seed loop      the 2018 Keras-GAN loop as written (generator.predict each step, D on real,
                  D on fake, combined), only the freeze repaired so that D trains
   fused TF XLA   one tf.function(jit_compile=True) step with two gradient tapes, the TensorFlow
@@ -48,10 +49,11 @@ except ImportError:
     DCGAN = None
 
 NEVER = 10**9  # sample and checkpoint intervals that never fall inside a measurement
-ALL_VARIANTS = ("train", "train-jit", "train-verbose", "bare", "seed", "fused", "torch")
+ALL_VARIANTS = ("train", "train-no-jit", "train-4-calls", "train-verbose", "bare", "seed", "fused", "torch")
 LABELS = {
     "train": "train()",
-    "train-jit": "train() jit",
+    "train-no-jit": "train() no-jit",
+    "train-4-calls": "train() 4 calls",
     "train-verbose": "train() v=1",
     "bare": "bare steps",
     "seed": "seed loop",
@@ -76,12 +78,9 @@ class OurTrain:
     """`gan.train()` to a target that grows by `n` per call; timed from its 2nd iteration on,
     so the per-call set-up (callbacks opening files, the final grid and plot) is not counted."""
 
-    def __init__(self, make_gan, images, batch_size, verbose=0, jit_compile=None):
-        self.gan, self.images, self.batch_size, self.verbose = make_gan(), images, batch_size, verbose
+    def __init__(self, make_gan, images, batch_size, verbose=0, **gan_settings):
+        self.gan, self.images, self.batch_size, self.verbose = make_gan(**gan_settings), images, batch_size, verbose
         self.folder = tempfile.mkdtemp(prefix="train_speed_")
-        if jit_compile is not None:
-            for model in (self.gan.discriminator, self.gan.combined):
-                model.jit_compile = jit_compile
 
     def run(self, n):
         timer = IterationTimes()
@@ -96,7 +95,7 @@ class OurTrain:
 
 
 class BareSteps:
-    """The same two steps as train(), without train()'s callbacks."""
+    """The same iterations as train(), without train()'s callbacks."""
 
     def __init__(self, make_gan, images, batch_size):
         self.gan, self.images, self.batch_size = make_gan(), images, batch_size
@@ -110,8 +109,7 @@ class BareSteps:
         start = time.perf_counter()
         for _ in range(n):
             real = self.images[rng.integers(0, len(self.images), self.batch_size)]
-            gan.train_discriminator(real, rng.normal(size=(self.batch_size, gan.latent_dim)).astype("float32"))
-            gan.train_generator(rng.normal(size=(self.batch_size, gan.latent_dim)).astype("float32"))
+            gan.train_iteration([real], [gan.noise(self.batch_size)], gan.noise(self.batch_size))
         return n / (time.perf_counter() - start)
 
 
@@ -322,19 +320,21 @@ class TorchMLP:
 def make_runners(model, batch_size, variants, images):
     """{variant: runner} for one table row group; a variant that cannot run here says why."""
     if model == "mlp":
-        make_gan = lambda: GAN(seed=0)  # noqa: E731
+        make_gan = lambda **settings: GAN(seed=0, **settings)  # noqa: E731
     else:
-        make_gan = lambda: DCGAN(img_shape=images.shape[1:], seed=0)  # noqa: E731
+        make_gan = lambda **settings: DCGAN(img_shape=images.shape[1:], seed=0, **settings)  # noqa: E731
     backend = keras.backend.backend()
     runners, notes = {}, []
     for variant in variants:
         if variant == "train":
             runners[variant] = OurTrain(make_gan, images, batch_size)
-        elif variant == "train-jit":
+        elif variant == "train-no-jit":
             if backend == "torch":
-                notes.append("train() jit not run on torch: jit_compile=True means torch.compile there")
+                notes.append("train() no-jit not run on torch: train() runs without jit there already")
             else:
-                runners[variant] = OurTrain(make_gan, images, batch_size, jit_compile=True)
+                runners[variant] = OurTrain(make_gan, images, batch_size, jit_compile=False)
+        elif variant == "train-4-calls":
+            runners[variant] = OurTrain(make_gan, images, batch_size, one_call=False)
         elif variant == "train-verbose":
             runners[variant] = OurTrain(make_gan, images, batch_size, verbose=1)
         elif variant == "bare":
@@ -417,15 +417,14 @@ def main(argv=None):
     print(f"\nIterations per second (median of {args.repeats} interleaved rounds of {args.iterations}); "
           f"Keras {keras.__version__}, backend {backend}, {machine}")
     header = ["model", "batch", *(LABELS[c] for c in columns), "train/seed", "train/fused", "train/torch",
-              "jit/fused"]
+              "train/4 calls"]
     print("  ".join(f"{h:>13}" for h in header))
     table = []
     for model, batch_size, medians in rows:
         ratio = lambda other: (f"{medians['train'] / medians[other]:.2f}x"  # noqa: E731
                                if "train" in medians and other in medians else "-")
         cells = [model, str(batch_size), *(f"{medians[c]:.1f}" if c in medians else "-" for c in columns),
-                 ratio("seed"), ratio("fused"), ratio("torch"),
-                 f"{medians['train-jit'] / medians['fused']:.2f}x" if {"train-jit", "fused"} <= set(medians) else "-"]
+                 ratio("seed"), ratio("fused"), ratio("torch"), ratio("train-4-calls")]
         table.append(cells)
         print("  ".join(f"{c:>13}" for c in cells))
     for note in dict.fromkeys(notes):

@@ -34,7 +34,8 @@ class GAN:
         from_logits=False,  # True: D outputs a logit and the loss applies the sigmoid itself
         label_smoothing=0.0,  # one-sided: D learns "real" as 1 - label_smoothing
         seed=None,  # same seed, same weights, same batches, same losses (on CPU)
-        jit_compile="auto",  # True: XLA-compile the train steps (1.1x for the MLP on a TF CPU)
+        one_call=True,  # run each iteration's steps as one compiled call (see train_iteration)
+        jit_compile="auto",  # XLA: "auto" compiles the one-call iteration on TF and JAX
     ):
         self.img_shape = tuple(img_shape)
         self.latent_dim = latent_dim
@@ -42,6 +43,9 @@ class GAN:
         self.from_logits = from_logits
         self.label_smoothing = label_smoothing
         self.seed = seed
+        self.one_call = one_call
+        self.jit_compile = jit_compile
+        self._compiled_iteration = None  # built at the first one-call iteration
         checks.check_gan_settings(self.img_shape, latent_dim, d_steps, label_smoothing)
         if seed is not None:
             keras.utils.set_random_seed(seed)
@@ -123,18 +127,40 @@ class GAN:
         fake_images = self.generator.predict_on_batch(noise)
         real = self.discriminator.train_on_batch(real_images, self.real_labels, return_dict=True)
         fake = self.discriminator.train_on_batch(fake_images, self.fake_labels, return_dict=True)
-        return {
-            "d_loss": 0.5 * (real["loss"] + fake["loss"]),
-            "d_accuracy": 0.5 * (real["accuracy"] + fake["accuracy"]),
-            "d_real": real["mean_output"],  # mean D(x): how real D finds real images
-            "d_fake": fake["mean_output"],  # mean D(G(z)): how real D finds the fakes
-        }
+        return discriminator_logs(real, fake)
 
     def train_generator(self, noise):
         """One step of G through the frozen D, asking D to call its images real."""
         self.discriminator.trainable = False
         g_loss = self.combined.train_on_batch(noise, self.valid_labels)
         return {"g_loss": g_loss}
+
+    def train_iteration(self, real_batches, d_noises, g_noise):
+        """One iteration: D's step(s) on real and generated batches, then G's step; the logs.
+
+        With `one_call=True` (the default) the same steps, on the same models, run as one
+        compiled call instead of four Keras calls: 2.5x faster for the MLP, because each call
+        costs more than its arithmetic (keras_gan/one_call.py; tests/test_one_call.py proves
+        both ways give the same weights). `one_call=False` runs the methods above, the way the
+        2018 code reads.
+        """
+        if self.one_call:
+            if self._compiled_iteration is None:
+                from keras_gan.one_call import compile_iteration
+
+                self._compiled_iteration = compile_iteration(self, self._one_call_jit_compile())
+            return self._compiled_iteration(real_batches, d_noises, g_noise)
+        for real_images, noise in zip(real_batches, d_noises):
+            logs = self.train_discriminator(real_images, noise)  # the logs keep D's last step
+        logs.update(self.train_generator(g_noise))
+        return logs
+
+    def _one_call_jit_compile(self):
+        # XLA pays for the one-call iteration: 1.5x for the MLP on a TensorFlow CPU, about even
+        # for the DCGAN. JAX always compiles; PyTorch's "jit" would mean torch.compile, not used.
+        if self.jit_compile == "auto":
+            return keras.backend.backend() in ("tensorflow", "jax")
+        return bool(self.jit_compile)
 
     # ----------------------------------------------------------------------------------------
     # The training loop.
@@ -182,16 +208,19 @@ class GAN:
 
         with run.running(self, iterations) as interrupt:
             while self.iteration < iterations and not interrupt.requested:
-                for _ in range(self.d_steps):  # the logs keep the last D step's losses
+                real_batches, d_noises = [], []
+                for _ in range(self.d_steps):
                     # Indexing picks a random batch without copying the dataset.
-                    real_images = images[self.rng.integers(0, len(images), batch_size)]
-                    noise = self.rng.normal(size=(batch_size, self.latent_dim)).astype("float32")
-                    logs = self.train_discriminator(real_images, noise)
-                noise = self.rng.normal(size=(batch_size, self.latent_dim)).astype("float32")
-                logs.update(self.train_generator(noise))
+                    real_batches.append(images[self.rng.integers(0, len(images), batch_size)])
+                    d_noises.append(self.noise(batch_size))
+                logs = self.train_iteration(real_batches, d_noises, self.noise(batch_size))
                 self.iteration += 1
                 run.on_iteration_end(self, self.iteration, logs)
         return history.history
+
+    def noise(self, n):
+        """n latent vectors z ~ N(0, 1) from the GAN's own random generator."""
+        return self.rng.normal(size=(n, self.latent_dim)).astype("float32")
 
     # ----------------------------------------------------------------------------------------
     # Using the trained generator.
@@ -222,3 +251,13 @@ def discriminator_metrics(from_logits):
         return ops.mean(probability(y_pred))
 
     return [accuracy, mean_output]
+
+
+def discriminator_logs(real, fake):
+    """The logs of one discriminator step from the logs of its real half and its fake half."""
+    return {
+        "d_loss": 0.5 * (real["loss"] + fake["loss"]),
+        "d_accuracy": 0.5 * (real["accuracy"] + fake["accuracy"]),
+        "d_real": real["mean_output"],  # mean D(x): how real D finds real images
+        "d_fake": fake["mean_output"],  # mean D(G(z)): how real D finds the fakes
+    }

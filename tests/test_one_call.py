@@ -1,0 +1,101 @@
+"""The one-call iteration (keras_gan/one_call.py) is the classic iteration, only faster.
+
+Two GANs with the same seed train the same batches, one with four Keras calls per iteration,
+one with one compiled call: their weights, BatchNorm statistics, optimizer moments and logs
+must agree after several iterations, and the freeze must hold inside the one call.
+"""
+
+import numpy as np
+import pytest
+from keras import ops
+
+from keras_gan import GAN
+from keras_gan.dcgan import DCGAN
+
+BATCH = 8
+
+
+class GANWithBatchNormInD(GAN):
+    """The MLP GAN with the freeze-safe BatchNorm in D, whose statistics must not move in G's step."""
+
+    def build_discriminator(self):
+        import keras
+        from keras_gan.layers import FreezeSafeBatchNormalization
+
+        model = super().build_discriminator()
+        return keras.Sequential(
+            [keras.Input(self.img_shape), *model.layers[:-1], FreezeSafeBatchNormalization(), model.layers[-1]],
+            name="discriminator",
+        )
+
+
+def values(variables):
+    return [ops.convert_to_numpy(v).copy() for v in variables]
+
+
+def run_iterations(gan, count, d_steps=1):
+    rng = np.random.default_rng(3)
+    gan.real_labels = np.full((BATCH, 1), 0.9, "float32")  # smoothed, to check labels pass through
+    gan.fake_labels = np.zeros((BATCH, 1), "float32")
+    gan.valid_labels = np.ones((BATCH, 1), "float32")
+    history = []
+    for _ in range(count):
+        real = [rng.uniform(-1, 1, (BATCH, *gan.img_shape)).astype("float32") for _ in range(d_steps)]
+        d_noise = [rng.normal(size=(BATCH, gan.latent_dim)).astype("float32") for _ in range(d_steps)]
+        history.append(gan.train_iteration(real, d_noise, rng.normal(size=(BATCH, gan.latent_dim)).astype("float32")))
+    return history
+
+
+def state(gan):
+    return {
+        "generator": values(gan.generator.variables),
+        "discriminator": values(gan.discriminator.variables),
+        "generator_optimizer": values(gan.combined.optimizer.variables),
+        "discriminator_optimizer": values(gan.discriminator.optimizer.variables),
+    }
+
+
+@pytest.mark.parametrize(
+    "make_gan, d_steps",
+    [
+        (lambda **kw: GAN(seed=0, **kw), 1),
+        (lambda **kw: GAN(seed=0, **kw), 2),
+        (lambda **kw: GANWithBatchNormInD(seed=0, **kw), 1),
+        (lambda **kw: DCGAN(img_shape=(16, 16, 1), filters=8, seed=0, **kw), 1),
+    ],
+    ids=["mlp", "mlp-2-d-steps", "batchnorm-in-d", "dcgan"],
+)
+def test_one_call_gives_the_weights_of_four_calls(make_gan, d_steps):
+    four_calls, one_call = make_gan(one_call=False), make_gan(one_call=True)
+    assert all(np.array_equal(a, b) for a, b in zip(values(four_calls.generator.variables), values(one_call.generator.variables)))
+
+    four_logs, one_logs = run_iterations(four_calls, 4, d_steps), run_iterations(one_call, 4, d_steps)
+
+    for name, expected in state(four_calls).items():
+        got = state(one_call)[name]
+        assert len(got) == len(expected), name
+        for a, b in zip(expected, got):
+            np.testing.assert_allclose(b, a, rtol=2e-3, atol=2e-5, err_msg=name)
+    for a, b in zip(four_logs, one_logs):
+        assert set(a) == set(b) == {"d_loss", "d_accuracy", "d_real", "d_fake", "g_loss"}
+        for key in a:
+            np.testing.assert_allclose(b[key], a[key], rtol=2e-3, atol=1e-5, err_msg=key)
+    # The runs did train: the weights are not where they started.
+    assert not np.allclose(values(make_gan().generator.weights)[0], values(one_call.generator.weights)[0])
+
+
+def test_one_call_trains_both_networks_and_leaves_d_marked_frozen():
+    # The freeze itself is proven above: D's statistics and weights match the four calls, whose
+    # freeze tests/test_gan.py proves. Here: one call moves every trainable weight of both.
+    gan = GAN(seed=0)
+    D, G = gan.discriminator, gan.generator
+    D.trainable = True
+    d_weights, g_weights = list(D.trainable_weights), list(G.trainable_weights)
+    D.trainable = False
+    assert len(d_weights) == 6 and len(g_weights) == 14
+    d_before, g_before = values(d_weights), values(g_weights)
+    logs = run_iterations(gan, 1)[0]
+    assert all(not np.array_equal(a, b) for a, b in zip(d_before, values(d_weights))), "D did not train"
+    assert all(not np.array_equal(a, b) for a, b in zip(g_before, values(g_weights))), "G did not train"
+    assert all(np.isfinite(value) for value in logs.values()), logs
+    assert not D.trainable  # as after the classic combined step
