@@ -49,7 +49,10 @@ def build_parser():
     train.add_argument("--d-steps", type=int, default=1, help="discriminator steps per generator step")
     train.add_argument("--from-logits", action="store_true", help="D outputs logits; loss on logits")
     train.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided, e.g. 0.1")
-    train.add_argument("--jit-compile", action="store_true", help="compile the train steps with XLA")
+    train.add_argument("--jit-compile", nargs="?", const="true", default="auto", choices=("auto", "true", "false"),
+                       help="XLA: auto (on for TensorFlow and JAX), true, false")
+    train.add_argument("--four-calls", action="store_true",
+                       help="each iteration as the classic four Keras calls (2x slower; to compare)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sample = commands.add_parser("sample", help="draw samples from a checkpoint")
@@ -149,7 +152,8 @@ def train_command(args):
         from_logits=args.from_logits,
         label_smoothing=args.label_smoothing,
         seed=args.seed,
-        jit_compile=True if args.jit_compile else "auto",
+        one_call=not args.four_calls,
+        jit_compile={"auto": "auto", "true": True, "false": False}[args.jit_compile],
     )
     callbacks = []
     if args.eval_interval:

@@ -104,47 +104,42 @@ def _iteration_for(gan):
 
 
 def _jax_runner(gan, jit_compile):
-    """The same iteration on JAX, over an explicit list of variable values."""
+    """The same iteration on JAX, where Keras' `train_step` is stateless: it takes the values of
+    a model's variables and returns their new values. The iteration threads one list of values
+    (every variable it reads or writes, each once) through the three steps, inside one jax.jit."""
     import jax
 
     D, G, combined = gan.discriminator, gan.generator, gan.combined
-    variables = []  # everything an iteration reads or writes, each once
+    variables, position, fresh_metrics = [], {}, {}  # filled at the first call, once all exist
 
-    def gather():
-        models = (D, G, combined)
-        for variable in [v for m in models for v in m.variables + m.metrics_variables] + [
-            v for m in (D, combined) for v in m.optimizer.variables
-        ]:
-            if all(variable is not seen for seen in variables):
-                variables.append(variable)
+    def collect_variables():
+        for model in (D, G, combined):
+            for v in model.variables + model.metrics_variables:
+                if id(v) not in position:
+                    position[id(v)] = len(variables)
+                    variables.append(v)
+        for v in D.optimizer.variables + combined.optimizer.variables:
+            position[id(v)] = len(variables)
+            variables.append(v)
         D.reset_metrics()
         combined.reset_metrics()
-        return {id(v): v.value for v in D.metrics_variables + combined.metrics_variables}
-
-    fresh_metrics = {}
-    position = {}
+        fresh_metrics.update({id(v): v.value for v in D.metrics_variables + combined.metrics_variables})
 
     def step(state, model, x, y):
-        def take(group):
-            return [state[position[id(v)]] for v in group]
-
-        for v in model.metrics_variables:  # as train_on_batch resets them
+        for v in model.metrics_variables:  # reset, as train_on_batch does
             state[position[id(v)]] = fresh_metrics[id(v)]
-        groups = (
-            model.trainable_variables,
-            model.non_trainable_variables,
-            model.optimizer.variables,
-            model.metrics_variables,
-        )
-        logs, new_values = model.train_step(tuple(take(g) for g in groups), (x, y))
-        for group, values in zip(groups, new_values):
+        groups = (model.trainable_variables, model.non_trainable_variables,
+                  model.optimizer.variables, model.metrics_variables)
+        model_state = tuple([state[position[id(v)]] for v in group] for group in groups)
+        logs, new_model_state = model.train_step(model_state, (x, y))
+        for group, values in zip(groups, new_model_state):
             for v, value in zip(group, values):
                 state[position[id(v)]] = value
         return logs
 
     def iteration(state, real_batches, d_noises, g_noise, real_labels, fake_labels, valid_labels):
         state = list(state)
-        D.trainable = True
+        D.trainable = True  # read while tracing, as in _iteration_for
         for real_images, noise in zip(real_batches, d_noises):
             fake_images, _ = G.stateless_call(
                 [state[position[id(v)]] for v in G.trainable_variables],
@@ -158,12 +153,17 @@ def _jax_runner(gan, jit_compile):
         generator = step(state, combined, g_noise, valid_labels)
         return _log_vector(real, fake, generator), state
 
-    compiled = jax.jit(iteration, donate_argnums=0) if jit_compile else iteration
+    compiled = jax.jit(iteration) if jit_compile else iteration
 
     def run(*arrays):
         if not variables:
-            fresh_metrics.update(gather())
-            position.update({id(v): i for i, v in enumerate(variables)})
+            collect_variables()
+        distribution = keras.distribution.distribution()
+        if distribution is not None:  # e.g. DataParallel: split each batch over the devices
+            arrays = keras.tree.map_structure(
+                lambda x: keras.distribution.distribute_tensor(x, distribution.get_data_layout(x.shape)),
+                arrays,
+            )
         logs, state = compiled([v.value for v in variables], *arrays)
         for v, value in zip(variables, state):
             v.assign(value)

@@ -41,9 +41,17 @@ devices = keras.distribution.list_devices()
 result = {"devices": len(devices)}
 if sys.argv[1] == "data_parallel":
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+# Record how the training batches are laid out: DataParallel must split each over the devices.
+batch_devices, distribute_tensor = set(), keras.distribution.distribute_tensor
+def recording_distribute_tensor(tensor, layout):
+    tensor = distribute_tensor(tensor, layout)
+    batch_devices.add(len(tensor.sharding.device_set))
+    return tensor
+keras.distribution.distribute_tensor = recording_distribute_tensor
 gan = GAN(seed=0)
 result["variable_devices"] = len(gan.generator.trainable_weights[0].value.sharding.device_set)
 result.update(train(gan))
+result["batch_devices"] = sorted(batch_devices)
 print("RESULT", json.dumps(result))
 """
 
@@ -66,6 +74,7 @@ def test_jax_data_parallel_on_two_devices_trains_like_one_device():
     assert parallel["devices"] == 2
     assert parallel["variable_devices"] == 2, "variables were not replicated over both devices"
     assert single["variable_devices"] == 1
+    assert parallel["batch_devices"] == [2], "the batches were not split over both devices"
     assert parallel["all_moved"], "some weights did not train under DataParallel"
     for name, values in parallel["history"].items():
         assert np.all(np.isfinite(values)), (name, values)
