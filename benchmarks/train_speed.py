@@ -3,9 +3,11 @@
     python benchmarks/train_speed.py                       # MLP and DCGAN, batch 32 and 128
     KERAS_BACKEND=jax python benchmarks/train_speed.py --quick --models mlp
     python benchmarks/train_speed.py --variants train,seed,fused --batch-sizes 32
+    python benchmarks/train_speed.py --backends tensorflow,jax --models mlp   # backends side by side
 
-All variants run in this one process, round-robin (each repeat runs every variant once, in turn),
-so a machine shared with other work slows them alike; the first round (compilation, warm-up) is
+All variants run round-robin (each repeat runs every variant once, in turn; with --backends,
+every variant of every backend, each backend in its own worker process), so a machine shared
+with other work slows them alike; the first round (compilation, warm-up) is
 not counted, and the table shows medians of iterations per second and ratios to our `train()`.
 
 Variants:
@@ -26,9 +28,11 @@ Variants:
 import argparse
 import contextlib
 import datetime
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -373,8 +377,67 @@ def measure(runners, iterations, repeats):
             if round_:
                 rates[name].append(rate)
         print(f"  round {round_}/{repeats}: " + ", ".join(
-            f"{LABELS[n]} {r[-1]:.1f}" for n, r in rates.items() if r), flush=True)
+            f"{backend} {LABELS[variant]} {r[-1]:.1f}" for (backend, variant), r in rates.items() if r), flush=True)
     return {name: statistics.median(values) for name, values in rates.items()}, rates
+
+
+# ------------------------------------------------------------------------------------------------
+# Several backends in one run: Keras fixes its backend when it is imported, so each backend gets
+# a worker process; the rounds still interleave every variant of every backend, one at a time.
+
+WORKER_PREFIX = "@@ "
+
+
+class Worker:
+    """A `train_speed.py --worker` process on one backend, answering JSON commands one at a time."""
+
+    def __init__(self, backend, data_dir):
+        self.backend = backend
+        self.log = tempfile.TemporaryFile("w+")
+        command = [sys.executable, os.path.abspath(__file__), "--worker"]
+        if data_dir:
+            command += ["--data-dir", data_dir]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+                                        text=True, env={**os.environ, "KERAS_BACKEND": backend})
+
+    def call(self, **command):
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        for line in self.process.stdout:
+            if line.startswith(WORKER_PREFIX):
+                return json.loads(line[len(WORKER_PREFIX):])
+        self.log.seek(0)
+        raise RuntimeError(f"the {self.backend} worker stopped:\n{self.log.read()[-3000:]}")
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+class RemoteRunner:
+    def __init__(self, worker, variant):
+        self.worker, self.variant = worker, variant
+
+    def run(self, n):
+        return self.worker.call(run=self.variant, n=n)["rate"]
+
+
+def serve(data_dir):
+    """The worker's side: set up runners and run them as told, answering on stdout."""
+    images = datasets.load_mnist(data_dir)
+    runners = {}
+    for line in sys.stdin:
+        command = json.loads(line)
+        if "setup" in command:
+            runners, notes = make_runners(command["setup"]["model"], command["setup"]["batch_size"],
+                                          command["setup"]["variants"], images)
+            answer = {"variants": list(runners), "notes": notes}
+        else:
+            answer = {"rate": runners[command["run"]].run(command["n"])}
+        print(WORKER_PREFIX + json.dumps(answer), flush=True)
+
+
+REFERENCES = ("fused", "torch")  # backend-independent code: measured once, in the first backend's worker
 
 
 def main(argv=None):
@@ -383,12 +446,17 @@ def main(argv=None):
     parser.add_argument("--batch-sizes", default="32,128", help="comma list")
     parser.add_argument("--variants", default=",".join(ALL_VARIANTS),
                         help="comma list of " + ", ".join(ALL_VARIANTS))
+    parser.add_argument("--backends", help="comma list of Keras backends, measured side by side in worker "
+                                           "processes (default: this process's backend only)")
     parser.add_argument("--iterations", type=int, default=60, help="iterations per measurement")
     parser.add_argument("--repeats", type=int, default=7, help="measured rounds (after one warm-up)")
     parser.add_argument("--quick", action="store_true", help="20 iterations x 3 rounds: a smoke run")
     parser.add_argument("--data-dir", default=os.environ.get("KERAS_GAN_DATA_DIR"),
                         help="MNIST folder (else $KERAS_GAN_DATA_DIR, else Keras' download)")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        return serve(args.data_dir)
     if args.quick:
         args.iterations, args.repeats = 20, 3
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -396,47 +464,81 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown variants {sorted(unknown)}; choose from {', '.join(ALL_VARIANTS)}")
     models = [m.strip() for m in args.models.split(",") if m.strip()]
-    images = datasets.load_mnist(args.data_dir)
+    backends = [b.strip() for b in (args.backends or keras.backend.backend()).split(",") if b.strip()]
+    unknown = set(backends) - {"tensorflow", "jax", "torch"}
+    if unknown:
+        parser.error(f"unknown backends {sorted(unknown)}; choose from tensorflow, jax, torch")
+    local = backends == [keras.backend.backend()] and not args.backends
+    images = datasets.load_mnist(args.data_dir) if local else None
+    workers = {} if local else {backend: Worker(backend, args.data_dir) for backend in backends}
 
-    backend = keras.backend.backend()
-    rows, notes = [], []
-    for model in models:
-        if model == "dcgan" and DCGAN is None:
-            notes.append("DCGAN rows skipped: keras_gan.dcgan.DCGAN is not importable on this branch")
-            print(notes[-1])
-            continue
-        for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
-            print(f"{model}, batch {batch_size}, backend {backend}:", flush=True)
-            runners, more_notes = make_runners(model, batch_size, variants, images)
-            notes += more_notes
-            medians, _ = measure(runners, args.iterations, args.repeats)
-            rows.append((model, batch_size, medians))
+    results, notes = {}, []  # results[(model, batch)][backend] = {variant: median it/s}
+    try:
+        for model in models:
+            for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
+                print(f"{model}, batch {batch_size}, backends {', '.join(backends)}:", flush=True)
+                runners = {}
+                for index, backend in enumerate(backends):
+                    wanted = [v for v in variants if index == 0 or v not in REFERENCES]
+                    if local:
+                        backend_runners, more_notes = make_runners(model, batch_size, wanted, images)
+                    else:
+                        answer = workers[backend].call(setup={"model": model, "batch_size": batch_size,
+                                                              "variants": wanted})
+                        backend_runners = {v: RemoteRunner(workers[backend], v) for v in answer["variants"]}
+                        more_notes = answer["notes"]
+                    runners.update({(backend, v): runner for v, runner in backend_runners.items()})
+                    notes += more_notes
+                medians, _ = measure(runners, args.iterations, args.repeats)
+                row = results[(model, batch_size)] = {backend: {} for backend in backends}
+                for (backend, variant), rate in medians.items():
+                    row[backend][variant] = rate
+    finally:
+        for worker in workers.values():
+            worker.close()
+    print_tables(results, variants, backends, notes, args)
+    return 0
 
-    columns = [v for v in variants if any(v in medians for _, _, medians in rows)]
+
+def print_tables(results, variants, backends, notes, args):
+    references = {ref: backends[0] for ref in REFERENCES}
+    columns = [v for v in variants if any(v in per_backend for row in results.values()
+                                          for per_backend in row.values())]
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores"
     print(f"\nIterations per second (median of {args.repeats} interleaved rounds of {args.iterations}); "
-          f"Keras {keras.__version__}, backend {backend}, {machine}")
-    header = ["model", "batch", *(LABELS[c] for c in columns), "train/seed", "train/fused", "train/torch",
-              "train/4 calls"]
-    print("  ".join(f"{h:>13}" for h in header))
+          f"Keras {keras.__version__}, {machine}. fused and PyTorch: measured in the {backends[0]} process; "
+          "'seed (TF)': the 2018 loop on TensorFlow, Keras' default backend, as people run it")
+    header = ["model", "batch", "backend", *(LABELS[c] for c in columns), "train/seed", "train/seed (TF)",
+              "train/fused", "train/torch", "train/4 calls"]
     table = []
-    for model, batch_size, medians in rows:
-        ratio = lambda other: (f"{medians['train'] / medians[other]:.2f}x"  # noqa: E731
-                               if "train" in medians and other in medians else "-")
-        cells = [model, str(batch_size), *(f"{medians[c]:.1f}" if c in medians else "-" for c in columns),
-                 ratio("seed"), ratio("fused"), ratio("torch"), ratio("train-4-calls")]
-        table.append(cells)
-        print("  ".join(f"{c:>13}" for c in cells))
+    for (model, batch_size), row in results.items():
+        for backend in backends:
+            medians = row[backend]
+            reference = lambda variant: (row[references[variant]].get(variant)  # noqa: E731
+                                         if variant in references else medians.get(variant))
+
+            def ratio(value):
+                return f"{medians['train'] / value:.2f}x" if "train" in medians and value else "-"
+
+            seed_tf = row.get("tensorflow", {}).get("seed")
+            cells = [model, str(batch_size), backend,
+                     *(f"{r:.1f}" if (r := reference(c) if c in REFERENCES else medians.get(c)) else "-"
+                       for c in columns),
+                     ratio(medians.get("seed")), ratio(seed_tf), ratio(reference("fused")),
+                     ratio(reference("torch")), ratio(medians.get("train-4-calls"))]
+            table.append(cells)
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *table)]
+    for cells in [header, *table]:
+        print("  ".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
     for note in dict.fromkeys(notes):
         print("note:", note)
 
-    print(f"\nMarkdown ({datetime.date.today()}, Keras {keras.__version__} on {backend}, {machine}, "
+    print(f"\nMarkdown ({datetime.date.today()}, Keras {keras.__version__}, {machine}, "
           f"Python {platform.python_version()}):\n")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for cells in table:
         print("| " + " | ".join(cells) + " |")
-    return 0
 
 
 if __name__ == "__main__":
