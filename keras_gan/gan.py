@@ -7,7 +7,8 @@
 Read it top to bottom: build the discriminator and compile it on its own; build the generator;
 freeze the discriminator and stack it on the generator (the "combined" model) and compile that;
 then the loop: train the discriminator on real and on generated images, train the generator
-through the frozen discriminator, and now and then save a grid of samples.
+through the frozen discriminator, and now and then save a grid of samples. (Each iteration's
+steps run as one compiled call by default; `train_iteration` says why and how.)
 """
 
 import numpy as np
@@ -139,8 +140,8 @@ class GAN:
         """One iteration: D's step(s) on real and generated batches, then G's step; the logs.
 
         With `one_call=True` (the default) the same steps, on the same models, run as one
-        compiled call instead of four Keras calls: 2.5x faster for the MLP, because each call
-        costs more than its arithmetic (keras_gan/one_call.py; tests/test_one_call.py proves
+        compiled call instead of four Keras calls: 2.2x faster for the MLP on TensorFlow, as
+        each call costs more than its arithmetic (keras_gan/one_call.py; tests/test_one_call.py proves
         both ways give the same weights). `one_call=False` runs the methods above, the way the
         2018 code reads.
         """
@@ -156,8 +157,9 @@ class GAN:
         return logs
 
     def _one_call_jit_compile(self):
-        # XLA pays for the one-call iteration: 1.5x for the MLP on a TensorFlow CPU, about even
-        # for the DCGAN. JAX always compiles; PyTorch's "jit" would mean torch.compile, not used.
+        # XLA pays for the one-call iteration: 1.4x for the MLP on a TensorFlow CPU, about even
+        # for the DCGAN; JAX without jit is 13x slower. On PyTorch it would mean torch.compile:
+        # 85 s to compile the MLP's iteration, no faster, so "auto" leaves it off there.
         if self.jit_compile == "auto":
             return keras.backend.backend() in ("tensorflow", "jax")
         return bool(self.jit_compile)
