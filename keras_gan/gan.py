@@ -36,7 +36,7 @@ class GAN:
         label_smoothing=0.0,  # one-sided: D learns "real" as 1 - label_smoothing
         seed=None,  # same seed, same weights, same batches, same losses (on CPU)
         one_call=True,  # run each iteration's steps as one compiled call (see train_iteration)
-        jit_compile="auto",  # XLA: "auto" compiles the one-call iteration on TF and JAX
+        jit_compile="auto",  # XLA: "auto" uses it where it measured faster (one_call.py)
     ):
         self.img_shape = tuple(img_shape)
         self.latent_dim = latent_dim
@@ -149,20 +149,12 @@ class GAN:
             if self._compiled_iteration is None:
                 from keras_gan.one_call import compile_iteration
 
-                self._compiled_iteration = compile_iteration(self, self._one_call_jit_compile())
+                self._compiled_iteration = compile_iteration(self, self.jit_compile)
             return self._compiled_iteration(real_batches, d_noises, g_noise)
         for real_images, noise in zip(real_batches, d_noises):
             logs = self.train_discriminator(real_images, noise)  # the logs keep D's last step
         logs.update(self.train_generator(g_noise))
         return logs
-
-    def _one_call_jit_compile(self):
-        # XLA pays for the one-call iteration: 1.4x for the MLP on a TensorFlow CPU, about even
-        # for the DCGAN; JAX without jit is 13x slower. On PyTorch it would mean torch.compile:
-        # 85 s to compile the MLP's iteration, no faster, so "auto" leaves it off there.
-        if self.jit_compile == "auto":
-            return keras.backend.backend() in ("tensorflow", "jax")
-        return bool(self.jit_compile)
 
     # ----------------------------------------------------------------------------------------
     # The training loop.

@@ -99,3 +99,15 @@ def test_one_call_trains_both_networks_and_leaves_d_marked_frozen():
     assert all(not np.array_equal(a, b) for a, b in zip(g_before, values(g_weights))), "G did not train"
     assert all(np.isfinite(value) for value in logs.values()), logs
     assert not D.trainable  # as after the classic combined step
+
+
+def test_auto_xla_is_what_measured_faster():
+    import keras
+
+    from keras_gan.one_call import resolve_jit_compile
+
+    mlp, dcgan = GAN(seed=0), DCGAN(img_shape=(16, 16, 1), filters=8, seed=0)
+    # This machine has no GPU. TensorFlow CPU: XLA for dense models only; JAX: always; PyTorch: never.
+    expected = {"tensorflow": (True, False), "jax": (True, True), "torch": (False, False)}[keras.backend.backend()]
+    assert (resolve_jit_compile(mlp, "auto"), resolve_jit_compile(dcgan, "auto")) == expected
+    assert resolve_jit_compile(dcgan, True) is True and resolve_jit_compile(mlp, False) is False
