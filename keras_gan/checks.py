@@ -13,7 +13,7 @@ def _is_whole_number(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def check_gan_settings(img_shape, latent_dim, d_steps, label_smoothing):
+def check_gan_settings(img_shape, latent_dim, d_steps, label_smoothing, jit_compile="auto"):
     if len(img_shape) != 3 or not all(_is_whole_number(size) and size >= 1 for size in img_shape):
         raise ValueError(
             f"img_shape must be (height, width, channels), e.g. (28, 28, 1); got {img_shape}."
@@ -25,6 +25,8 @@ def check_gan_settings(img_shape, latent_dim, d_steps, label_smoothing):
         raise ValueError(
             f"label_smoothing must be in [0, 0.5) (0.1 is usual), got {label_smoothing!r}."
         )
+    if not (jit_compile == "auto" or isinstance(jit_compile, bool)):
+        raise ValueError(f'jit_compile must be "auto", True or False, got {jit_compile!r}.')
 
 
 def check_training_arguments(iterations, batch_size, sample_interval, checkpoint_interval, log_interval):

@@ -47,7 +47,7 @@ class GAN:
         self.one_call = one_call
         self.jit_compile = jit_compile
         self._compiled_iteration = None  # built at the first one-call iteration
-        checks.check_gan_settings(self.img_shape, latent_dim, d_steps, label_smoothing)
+        checks.check_gan_settings(self.img_shape, latent_dim, d_steps, label_smoothing, jit_compile)
         if seed is not None:
             keras.utils.set_random_seed(seed)
         self.rng = np.random.default_rng(seed)

@@ -183,6 +183,7 @@ def test_d_steps_and_separate_learning_rates(tmp_path):
         ({"latent_dim": 0}, "latent_dim"),
         ({"d_steps": 1.5}, "d_steps"),
         ({"label_smoothing": 0.7}, "label_smoothing"),
+        ({"jit_compile": "xla"}, "jit_compile"),
     ],
 )
 def test_bad_settings_are_clear_errors(settings, message):
