@@ -46,19 +46,20 @@ def compile_iteration(gan, jit_compile="auto"):
         run = _tensorflow_runner(gan, jit_compile)
     else:  # torch and any other stateful backend: the same steps, eagerly
         run = _iteration_for(gan)
-    labels = []  # [(the label arrays, as tensors)]: train() sets them once per run
-    built = []
+    label_arrays, label_tensors = None, None  # train() sets the labels once per run
+    built = False
 
     def iteration(real_batches, d_noises, g_noise):
-        label_arrays = (gan.real_labels, gan.fake_labels, gan.valid_labels)
-        if not labels or any(a is not b for a, b in zip(labels[0][0], label_arrays)):
-            labels[:] = [(label_arrays, [ops.convert_to_tensor(a) for a in label_arrays])]
+        nonlocal label_arrays, label_tensors, built
+        current = (gan.real_labels, gan.fake_labels, gan.valid_labels)
+        if label_arrays is None or any(old is not new for old, new in zip(label_arrays, current)):
+            label_arrays, label_tensors = current, [ops.convert_to_tensor(a) for a in current]
         arrays = [tuple(map(ops.convert_to_tensor, real_batches)),
                   tuple(map(ops.convert_to_tensor, d_noises)),
-                  ops.convert_to_tensor(g_noise), *labels[0][1]]
+                  ops.convert_to_tensor(g_noise), *label_tensors]
         if not built:
             _build_training_state(gan, arrays)
-            built.append(True)
+            built = True
         # One transfer to the host per iteration: the logs, as one small vector.
         return dict(zip(LOG_NAMES, ops.convert_to_numpy(run(*arrays)).tolist()))
 
