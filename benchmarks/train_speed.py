@@ -10,6 +10,12 @@ every variant of every backend, each backend in its own worker process), so a ma
 with other work slows them alike; the first round (compilation, warm-up) is
 not counted, and the table shows medians of iterations per second and ratios to our `train()`.
 
+Beside the measured train()/fused ratio it prints the "arithmetic bound": the fused step's
+multiply-adds over train()'s, counted in the programs XLA compiles for each (benchmarks/
+arithmetic.py, TensorFlow). The classic iteration runs G twice (D's fake batch, then G's own
+step) and D three times, the fused step G once and D twice, so train() cannot reach the fused
+step's speed at equal arithmetic speed; the bound says how close it can get.
+
 Variants:
   train()        keras_gan's loop as shipped (one compiled call per iteration, jit_compile
                  "auto"), verbose=0, with its standard callbacks (metrics log, ...)
@@ -44,6 +50,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np
 import keras
 
+import arithmetic  # benchmarks/arithmetic.py, beside this script
 from keras_gan import GAN, datasets
 from keras_gan.callbacks import Callback
 
@@ -178,6 +185,10 @@ class FusedTFMLP:
         self.d_adam = self._adam_slots(self.d_vars)
         self.step = tf.function(self._step, jit_compile=True)
 
+    def multiply_adds(self):
+        batch = self.images[: self.batch_size].reshape(self.batch_size, -1)
+        return arithmetic.tensorflow_multiply_adds(self.step, self.tf.constant(batch))
+
     def _adam_slots(self, variables):
         tf = self.tf
         return ([tf.Variable(tf.zeros_like(v)) for v in variables],
@@ -266,6 +277,11 @@ class FusedKerasTF:
 
         self.step = step
 
+    def multiply_adds(self):
+        import tensorflow as tf
+
+        return arithmetic.tensorflow_multiply_adds(self.step, tf.constant(self.images[: self.batch_size]))
+
     def run(self, n):
         start = time.perf_counter()
         for _ in range(n):
@@ -321,12 +337,15 @@ class TorchMLP:
 # ------------------------------------------------------------------------------------------------
 
 
+def gan_factory(model, images):
+    if model == "mlp":
+        return lambda **settings: GAN(seed=0, **settings)
+    return lambda **settings: DCGAN(img_shape=images.shape[1:], seed=0, **settings)
+
+
 def make_runners(model, batch_size, variants, images):
     """{variant: runner} for one table row group; a variant that cannot run here says why."""
-    if model == "mlp":
-        make_gan = lambda **settings: GAN(seed=0, **settings)  # noqa: E731
-    else:
-        make_gan = lambda **settings: DCGAN(img_shape=images.shape[1:], seed=0, **settings)  # noqa: E731
+    make_gan = gan_factory(model, images)
     backend = keras.backend.backend()
     runners, notes = {}, []
     for variant in variants:
@@ -360,6 +379,15 @@ def make_runners(model, batch_size, variants, images):
             else:
                 runners[variant] = TorchMLP(images, batch_size)
     return runners, notes
+
+
+def count_multiply_adds(model, batch_size, images):
+    """Multiply-adds per iteration of train() and of the fused step, as XLA compiles them
+    (TensorFlow backend): their ratio is the speed ratio the arithmetic allows."""
+    make_gan = gan_factory(model, images)
+    fused = FusedTFMLP(images, batch_size) if model == "mlp" else FusedKerasTF(make_gan, images, batch_size)
+    return {"train": arithmetic.train_iteration_multiply_adds(make_gan(), batch_size),
+            "fused": fused.multiply_adds()}
 
 
 def torch_available():
@@ -432,6 +460,9 @@ def serve(data_dir):
             runners, notes = make_runners(command["setup"]["model"], command["setup"]["batch_size"],
                                           command["setup"]["variants"], images)
             answer = {"variants": list(runners), "notes": notes}
+        elif "multiply_adds" in command:
+            answer = count_multiply_adds(command["multiply_adds"]["model"], command["multiply_adds"]["batch_size"],
+                                         images)
         else:
             answer = {"rate": runners[command["run"]].run(command["n"])}
         print(WORKER_PREFIX + json.dumps(answer), flush=True)
@@ -473,6 +504,10 @@ def main(argv=None):
     workers = {} if local else {backend: Worker(backend, args.data_dir) for backend in backends}
 
     results, notes = {}, []  # results[(model, batch)][backend] = {variant: median it/s}
+    counts = {}  # counts[(model, batch)] = multiply-adds per iteration of train() and fused
+    count_here = "fused" in variants and "tensorflow" in backends
+    if "fused" in variants and not count_here:
+        notes.append("multiply-adds are counted in XLA's TensorFlow program: add tensorflow to --backends")
     try:
         for model in models:
             for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
@@ -493,14 +528,18 @@ def main(argv=None):
                 row = results[(model, batch_size)] = {backend: {} for backend in backends}
                 for (backend, variant), rate in medians.items():
                     row[backend][variant] = rate
+                if count_here:
+                    counts[(model, batch_size)] = (
+                        count_multiply_adds(model, batch_size, images) if local
+                        else workers["tensorflow"].call(multiply_adds={"model": model, "batch_size": batch_size}))
     finally:
         for worker in workers.values():
             worker.close()
-    print_tables(results, variants, backends, notes, args)
+    print_tables(results, counts, variants, backends, notes, args)
     return 0
 
 
-def print_tables(results, variants, backends, notes, args):
+def print_tables(results, counts, variants, backends, notes, args):
     references = {ref: backends[0] for ref in REFERENCES}
     columns = [v for v in variants if any(v in per_backend for row in results.values()
                                           for per_backend in row.values())]
@@ -509,7 +548,7 @@ def print_tables(results, variants, backends, notes, args):
           f"Keras {keras.__version__}, {machine}. fused and PyTorch: measured in the {backends[0]} process; "
           "'seed (TF)': the 2018 loop on TensorFlow, Keras' default backend, as people run it")
     header = ["model", "batch", "backend", *(LABELS[c] for c in columns), "train/seed", "train/seed (TF)",
-              "train/fused", "train/torch", "train/4 calls"]
+              "train/fused", "arithmetic bound", "train/torch", "train/4 calls"]
     table = []
     for (model, batch_size), row in results.items():
         for backend in backends:
@@ -521,15 +560,22 @@ def print_tables(results, variants, backends, notes, args):
                 return f"{medians['train'] / value:.2f}x" if "train" in medians and value else "-"
 
             seed_tf = row.get("tensorflow", {}).get("seed")
+            count = counts.get((model, batch_size))
+            bound = f"{count['fused'] / count['train']:.2f}x" if count else "-"
             cells = [model, str(batch_size), backend,
                      *(f"{r:.1f}" if (r := reference(c) if c in REFERENCES else medians.get(c)) else "-"
                        for c in columns),
-                     ratio(medians.get("seed")), ratio(seed_tf), ratio(reference("fused")),
+                     ratio(medians.get("seed")), ratio(seed_tf), ratio(reference("fused")), bound,
                      ratio(reference("torch")), ratio(medians.get("train-4-calls"))]
             table.append(cells)
     widths = [max(len(str(x)) for x in column) for column in zip(header, *table)]
     for cells in [header, *table]:
         print("  ".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
+    for (model, batch_size), count in counts.items():
+        print(f"{model} b{batch_size}: {count['train'] / 1e9:.3f} G multiply-adds per train() iteration, "
+              f"{count['fused'] / 1e9:.3f} G per fused step (XLA's compiled programs, TensorFlow)")
+    if counts:
+        print("arithmetic bound = fused / train() multiply-adds: train()/fused at equal arithmetic speed")
     for note in dict.fromkeys(notes):
         print("note:", note)
 

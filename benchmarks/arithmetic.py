@@ -1,0 +1,64 @@
+"""How much arithmetic an iteration does: multiply-adds counted in XLA's compiled program.
+
+Speed ratios alone cannot say whether a loop is slow or just does more work. This module counts
+the multiply-adds of every matrix product and convolution in the HLO that XLA compiles for a
+TensorFlow function (after XLA has removed what is never used, e.g. the gradients of a frozen
+model), so `train_speed.py` can print, beside the measured ratio train()/fused, the ratio the two
+programs' arithmetic allows: fused multiply-adds / train() multiply-adds. Where the measured
+ratio reaches that bound, what is left is the algorithm, not the code.
+
+Transposed convolutions appear in HLO as convolutions over a zero-dilated input; they are
+counted as HLO states them, the same way in both programs.
+"""
+
+import math
+import re
+
+import numpy as np
+
+# `%name = f32[2,3]{1,0} op(operands), attributes`: one HLO instruction with an array result.
+INSTRUCTION = re.compile(r"^\s*(?:ROOT )?%?([\w.\-]+) = \w+\[([\d,]*)\]\S* ([\w\-]+)\(([^)]*)\)(.*)$")
+
+
+def multiply_adds(hlo_text):
+    """Multiply-adds of all `dot` and `convolution` instructions in an HLO module's text."""
+    shapes, total = {}, 0
+    for line in hlo_text.splitlines():
+        match = INSTRUCTION.match(line)
+        if not match:
+            continue
+        name, dims, op, operands, attributes = match.groups()
+        shapes[name] = [int(d) for d in dims.split(",") if d]
+        if op not in ("dot", "convolution"):
+            continue
+        lhs, rhs = (operand.strip().split()[-1].lstrip("%") for operand in operands.split(",")[:2])
+        if op == "dot":  # each output element sums over the contracted dimensions of the lhs
+            contracting = re.search(r"lhs_contracting_dims=\{([\d,]*)\}", attributes).group(1)
+            summed = math.prod(shapes[lhs][int(d)] for d in contracting.split(",") if d)
+        else:  # each output element sums over the kernel's window and input features
+            kernel_labels = re.search(r"dim_labels=\w+_(\w+)->", attributes).group(1)
+            summed = math.prod(shapes[rhs]) // shapes[rhs][kernel_labels.index("o")]
+        total += math.prod(shapes[name]) * summed
+    return total
+
+
+def tensorflow_multiply_adds(function, *args):
+    """Multiply-adds of one call of a `tf.function(jit_compile=True)` on `args`."""
+    return multiply_adds(function.experimental_get_compiler_ir(*args)(stage="optimized_hlo"))
+
+
+def train_iteration_multiply_adds(gan, batch_size):
+    """Multiply-adds of one `gan.train_iteration` as XLA compiles it (TensorFlow backend)."""
+    import tensorflow as tf
+
+    from keras_gan import one_call
+
+    rng = np.random.default_rng(0)
+    real = [tf.constant(rng.uniform(-1, 1, (batch_size, *gan.img_shape)).astype("float32"))
+            for _ in range(gan.d_steps)]
+    noises = [tf.constant(gan.noise(batch_size)) for _ in range(gan.d_steps)]
+    ones, zeros = tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))
+    arrays = [tuple(real), tuple(noises), tf.constant(gan.noise(batch_size)), ones, zeros, ones]
+    one_call._build_training_state(gan, arrays)
+    iteration = tf.function(one_call._iteration_for(gan), jit_compile=True)
+    return tensorflow_multiply_adds(iteration, *arrays)
