@@ -24,6 +24,7 @@ separate calls give.
 """
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_gan.gan import discriminator_logs
@@ -153,7 +154,8 @@ def _jax_runner(gan, jit_compile):
             variables.append(v)
         D.reset_metrics()
         combined.reset_metrics()
-        fresh_metrics.update({id(v): v.value for v in D.metrics_variables + combined.metrics_variables})
+        # Copies: the variables' own buffers are donated to the first call (below).
+        fresh_metrics.update({id(v): np.array(v.value) for v in D.metrics_variables + combined.metrics_variables})
 
     def step(state, model, x, y):
         for v in model.metrics_variables:  # reset, as train_on_batch does
@@ -183,7 +185,10 @@ def _jax_runner(gan, jit_compile):
         generator = step(state, combined, g_noise, valid_labels)
         return _log_vector(real, fake, generator), state
 
-    compiled = jax.jit(iteration) if jit_compile else iteration
+    # Donating the old values lets XLA write the new ones in place, as Keras' own JAX
+    # train_on_batch does: no fresh buffers per call, whose page faults cost up to 15% of an
+    # iteration at batch 128. The old values are gone after the call, until the write-back below.
+    compiled = jax.jit(iteration, donate_argnums=0) if jit_compile else iteration
 
     def run(*arrays):
         if not variables:

@@ -33,16 +33,16 @@ def values(variables):
     return [ops.convert_to_numpy(v).copy() for v in variables]
 
 
-def run_iterations(gan, count, d_steps=1):
+def run_iterations(gan, count, d_steps=1, batch=BATCH):
     rng = np.random.default_rng(3)
-    gan.real_labels = np.full((BATCH, 1), 0.9, "float32")  # smoothed, to check labels pass through
-    gan.fake_labels = np.zeros((BATCH, 1), "float32")
-    gan.valid_labels = np.ones((BATCH, 1), "float32")
+    gan.real_labels = np.full((batch, 1), 0.9, "float32")  # smoothed, to check labels pass through
+    gan.fake_labels = np.zeros((batch, 1), "float32")
+    gan.valid_labels = np.ones((batch, 1), "float32")
     history = []
     for _ in range(count):
-        real = [rng.uniform(-1, 1, (BATCH, *gan.img_shape)).astype("float32") for _ in range(d_steps)]
-        d_noise = [rng.normal(size=(BATCH, gan.latent_dim)).astype("float32") for _ in range(d_steps)]
-        history.append(gan.train_iteration(real, d_noise, rng.normal(size=(BATCH, gan.latent_dim)).astype("float32")))
+        real = [rng.uniform(-1, 1, (batch, *gan.img_shape)).astype("float32") for _ in range(d_steps)]
+        d_noise = [rng.normal(size=(batch, gan.latent_dim)).astype("float32") for _ in range(d_steps)]
+        history.append(gan.train_iteration(real, d_noise, rng.normal(size=(batch, gan.latent_dim)).astype("float32")))
     return history
 
 
@@ -99,6 +99,23 @@ def test_one_call_trains_both_networks_and_leaves_d_marked_frozen():
     assert all(not np.array_equal(a, b) for a, b in zip(g_before, values(g_weights))), "G did not train"
     assert all(np.isfinite(value) for value in logs.values()), logs
     assert not D.trainable  # as after the classic combined step
+
+
+def test_a_new_batch_size_compiles_anew_and_keeps_training():
+    # On JAX the call donates the variables' buffers (XLA writes the new values in place): the
+    # old ones are gone afterwards, and the compiled call for a new batch size must not need them.
+    import keras
+
+    gan = GAN(seed=0)
+    run_iterations(gan, 2)
+    old_value = gan.generator.trainable_weights[0].value
+    g_before = values(gan.generator.trainable_weights)
+    logs = run_iterations(gan, 2, batch=BATCH // 2)  # e.g. train() again with another batch size
+    assert all(np.isfinite(value) for value in logs[-1].values()), logs
+    assert 0.0 <= logs[-1]["d_accuracy"] <= 1.0, logs  # metrics reset per step: one batch's accuracy
+    assert not np.array_equal(g_before[0], values(gan.generator.trainable_weights)[0])
+    if keras.backend.backend() == "jax" and gan.jit_compile:
+        assert old_value.is_deleted()
 
 
 def test_auto_xla_is_what_measured_faster():
