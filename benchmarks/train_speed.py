@@ -11,10 +11,10 @@ with other work slows them alike; the first round (compilation, warm-up) is
 not counted, and the table shows medians of iterations per second and ratios to our `train()`.
 
 Beside the measured train()/fused ratio it prints the "arithmetic bound": the fused step's
-multiply-adds over train()'s, counted in the programs XLA compiles for each (benchmarks/
-arithmetic.py, TensorFlow). The classic iteration runs G twice (D's fake batch, then G's own
-step) and D three times, the fused step G once and D twice, so train() cannot reach the fused
-step's speed at equal arithmetic speed; the bound says how close it can get.
+multiply-adds over train()'s, counted in the programs XLA compiles for each (TensorFlow;
+`arithmetic.py`). The classic iteration runs G twice (D's fake batch, then G's own step) and D
+three times, the fused step G once and D twice, so at equal arithmetic speed train() cannot
+reach the fused step; the bound says how close it can get.
 
 Variants:
   train()        keras_gan's loop as shipped (one compiled call per iteration, jit_compile
