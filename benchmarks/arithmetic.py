@@ -2,13 +2,14 @@
 
 Speed ratios alone cannot say whether a loop is slow or just does more work. This module counts
 the multiply-adds of every matrix product and convolution in the HLO that XLA compiles for a
-TensorFlow function (after XLA has removed what is never used, e.g. the gradients of a frozen
-model), so `train_speed.py` can print, beside the measured ratio train()/fused, the ratio the two
-programs' arithmetic allows: fused multiply-adds / train() multiply-adds. Where the measured
-ratio reaches that bound, what is left is the algorithm, not the code.
+TensorFlow function, i.e. of what the program really computes (a frozen model's weight
+gradients, for one, are never asked for), so `train_speed.py` can print beside the measured
+ratio train()/fused the ratio of their arithmetic: fused multiply-adds / train() multiply-adds,
+what train()/fused would be if both ran their multiply-adds at the same rate.
 
-Transposed convolutions appear in HLO as convolutions over a zero-dilated input; they are
-counted as HLO states them, the same way in both programs.
+A transposed convolution, and the input gradient of a strided one, appear in HLO as
+convolutions over an input with zeros between its elements (`lhs_dilate`); only the products
+with real elements are counted.
 """
 
 import math
@@ -17,27 +18,38 @@ import re
 import numpy as np
 
 # `%name = f32[2,3]{1,0} op(operands), attributes`: one HLO instruction with an array result.
-INSTRUCTION = re.compile(r"^\s*(?:ROOT )?%?([\w.\-]+) = \w+\[([\d,]*)\]\S* ([\w\-]+)\(([^)]*)\)(.*)$")
+INSTRUCTION = re.compile(r"^\s*(?:ROOT )?%?([\w.\-]+) = \w+\[([\d,]*)\]\S* ([\w\-]+)\((.*)$")
+COMPUTATION = re.compile(r"^\S.*\{\s*$")  # `%fused_computation.3 (param_0: f32[2]) -> f32[2] {`
+SHAPE = re.compile(r"\w+\[[\d,]*\](\{[^}]*\})?\s*")  # `f32[4,6]{1,0} `, printed before an operand
+MATRIX_CUSTOM_CALL = re.compile(r'custom_call_target="[^"]*(matmul|gemm|conv|dot)', re.IGNORECASE)
 
 
 def multiply_adds(hlo_text):
     """Multiply-adds of all `dot` and `convolution` instructions in an HLO module's text."""
     shapes, total = {}, 0
     for line in hlo_text.splitlines():
+        if COMPUTATION.match(line):
+            shapes = {}  # parameter names repeat from one computation to the next
+        if MATRIX_CUSTOM_CALL.search(line):
+            raise ValueError(f"XLA made a library call this count cannot see into: {line.strip()[:200]}")
         match = INSTRUCTION.match(line)
         if not match:
             continue
-        name, dims, op, operands, attributes = match.groups()
+        name, dims, op, rest = match.groups()
         shapes[name] = [int(d) for d in dims.split(",") if d]
         if op not in ("dot", "convolution"):
             continue
-        lhs, rhs = (operand.strip().split()[-1].lstrip("%") for operand in operands.split(",")[:2])
+        operands = SHAPE.sub("", rest.split(")")[0])
+        lhs, rhs = (operand.strip().lstrip("%") for operand in operands.split(",")[:2])
         if op == "dot":  # each output element sums over the contracted dimensions of the lhs
-            contracting = re.search(r"lhs_contracting_dims=\{([\d,]*)\}", attributes).group(1)
+            contracting = re.search(r"lhs_contracting_dims=\{([\d,]*)\}", rest).group(1)
             summed = math.prod(shapes[lhs][int(d)] for d in contracting.split(",") if d)
-        else:  # each output element sums over the kernel's window and input features
-            kernel_labels = re.search(r"dim_labels=\w+_(\w+)->", attributes).group(1)
+        else:  # each output element sums over the kernel's window and input features...
+            kernel_labels = re.search(r"dim_labels=\w+_(\w+)->", rest).group(1)
             summed = math.prod(shapes[rhs]) // shapes[rhs][kernel_labels.index("o")]
+            dilation = re.search(r"lhs_dilate=([\dx]+)", rest)
+            if dilation:  # ...of which only one in (dilation) meets a real input element
+                summed //= math.prod(int(d) for d in dilation.group(1).split("x"))
         total += math.prod(shapes[name]) * summed
     return total
 
