@@ -23,6 +23,10 @@ differs per backend:
 separate calls give.
 """
 
+import contextlib
+import signal
+import threading
+
 import keras
 import numpy as np
 from keras import ops
@@ -187,7 +191,8 @@ def _jax_runner(gan, jit_compile):
 
     # Donating the old values lets XLA write the new ones in place, as Keras' own JAX
     # train_on_batch does: no fresh buffers per call, whose page faults cost up to 15% of an
-    # iteration at batch 128. The old values are gone after the call, until the write-back below.
+    # iteration at batch 128. The old buffers are deleted by the call: until the write-back below
+    # has run, the variables hold nothing valid, so a Ctrl-C must wait for it.
     compiled = jax.jit(iteration, donate_argnums=0) if jit_compile else iteration
 
     def run(*arrays):
@@ -199,12 +204,33 @@ def _jax_runner(gan, jit_compile):
                 lambda x: keras.distribution.distribute_tensor(x, distribution.get_data_layout(x.shape)),
                 arrays,
             )
-        logs, state = compiled([v.value for v in variables], *arrays)
-        for v, value in zip(variables, state):
-            v.assign(value)
+        with _ctrl_c_held() if jit_compile else contextlib.nullcontext():
+            logs, state = compiled([v.value for v in variables], *arrays)
+            for v, value in zip(variables, state):
+                v.assign(value)
         return logs
 
     return run
+
+
+@contextlib.contextmanager
+def _ctrl_c_held():
+    """Hold a Ctrl-C (SIGINT) back until the block has finished, then deliver it."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None or threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread runs Python's signal handlers; None: not Python's to change
+        return
+    received = []
+    signal.signal(signal.SIGINT, lambda signum, frame: received.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if callable(previous):
+            for frame in received:  # e.g. StopOnInterrupt's handler, or Python's KeyboardInterrupt
+                previous(signal.SIGINT, frame)
+        elif received and previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
 
 
 def _log_vector(real, fake, generator):
