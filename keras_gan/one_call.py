@@ -192,7 +192,8 @@ def _jax_runner(gan, jit_compile):
     # Donating the old values lets XLA write the new ones in place, as Keras' own JAX
     # train_on_batch does: no fresh buffers per call, whose page faults cost up to 15% of an
     # iteration at batch 128. The old buffers are deleted by the call: until the write-back below
-    # has run, the variables hold nothing valid, so a Ctrl-C must wait for it.
+    # has run, the variables hold nothing valid, so a Ctrl-C must wait for it (at the first call
+    # that includes XLA's compilation, a few seconds).
     compiled = jax.jit(iteration, donate_argnums=0) if jit_compile else iteration
 
     def run(*arrays):
