@@ -75,8 +75,15 @@ class CallbackList(Callback):
             try:
                 yield interrupt
                 status = "interrupted" if interrupt.requested else "finished"
+            except KeyboardInterrupt:
+                # A second Ctrl-C ("stop at once"): the weights are whole (a compiled call ends
+                # before Python sees the signal; one_call holds it over its write-back), so keep them.
+                status = "interrupted"
+                raise
             finally:
-                self.on_train_end(gan, status)
+                # A Ctrl-C now would cut the last checkpoint short: it waits for the files instead.
+                with hold_ctrl_c():
+                    self.on_train_end(gan, status)
 
 
 class StopOnInterrupt:
@@ -103,6 +110,26 @@ class StopOnInterrupt:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
         return False
+
+
+@contextlib.contextmanager
+def hold_ctrl_c():
+    """Hold a Ctrl-C (SIGINT) back until the block has finished, then deliver it."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None or threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread runs Python's signal handlers; None: not Python's to change
+        return
+    received = []
+    signal.signal(signal.SIGINT, lambda signum, frame: received.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if callable(previous):
+            for frame in received:  # e.g. StopOnInterrupt's handler, or Python's KeyboardInterrupt
+                previous(signal.SIGINT, frame)
+        elif received and previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
 
 
 class History(Callback):

@@ -31,13 +31,12 @@ the classic algorithm itself does (G runs twice, D three times): `benchmarks/ari
 """
 
 import contextlib
-import signal
-import threading
 
 import keras
 import numpy as np
 from keras import ops
 
+from keras_gan.callbacks import hold_ctrl_c
 from keras_gan.gan import discriminator_logs
 
 
@@ -212,33 +211,13 @@ def _jax_runner(gan, jit_compile):
                 lambda x: keras.distribution.distribute_tensor(x, distribution.get_data_layout(x.shape)),
                 arrays,
             )
-        with _ctrl_c_held() if jit_compile else contextlib.nullcontext():
+        with hold_ctrl_c() if jit_compile else contextlib.nullcontext():
             logs, state = compiled([v.value for v in variables], *arrays)
             for v, value in zip(variables, state):
                 v.assign(value)
         return logs
 
     return run
-
-
-@contextlib.contextmanager
-def _ctrl_c_held():
-    """Hold a Ctrl-C (SIGINT) back until the block has finished, then deliver it."""
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is None or threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread runs Python's signal handlers; None: not Python's to change
-        return
-    received = []
-    signal.signal(signal.SIGINT, lambda signum, frame: received.append(frame))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if callable(previous):
-            for frame in received:  # e.g. StopOnInterrupt's handler, or Python's KeyboardInterrupt
-                previous(signal.SIGINT, frame)
-        elif received and previous == signal.SIG_DFL:
-            signal.raise_signal(signal.SIGINT)
 
 
 def _log_vector(real, fake, generator):

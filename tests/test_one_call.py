@@ -123,25 +123,25 @@ def test_a_new_batch_size_compiles_anew_and_keeps_training():
 
 def test_ctrl_c_waits_until_the_variables_hold_their_new_values():
     # On JAX a Ctrl-C between the call (which deletes the old buffers) and the write-back would
-    # leave the GAN without weights; the write-back runs under _ctrl_c_held.
+    # leave the GAN without weights; the write-back runs under hold_ctrl_c.
     import signal
 
     from keras_gan.callbacks import StopOnInterrupt
-    from keras_gan.one_call import _ctrl_c_held
+    from keras_gan.callbacks import hold_ctrl_c
 
     written = []
     with pytest.raises(KeyboardInterrupt):  # Python's own handler: the interrupt comes after
-        with _ctrl_c_held():
+        with hold_ctrl_c():
             signal.raise_signal(signal.SIGINT)
             written.append("all")
     assert written == ["all"]
     with StopOnInterrupt() as interrupt:  # train()'s handler: the first Ctrl-C asks to stop
-        with _ctrl_c_held():
+        with hold_ctrl_c():
             signal.raise_signal(signal.SIGINT)
             assert not interrupt.requested
         assert interrupt.requested
         with pytest.raises(KeyboardInterrupt):  # two at once: the second stops at once, after
-            with _ctrl_c_held():
+            with hold_ctrl_c():
                 signal.raise_signal(signal.SIGINT)
                 signal.raise_signal(signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

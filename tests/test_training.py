@@ -231,6 +231,30 @@ def test_interrupted_run_can_resume(tmp_path):
     assert load_checkpoint(GAN(), checkpoint_path(folder)).iteration == target
 
 
+def test_ctrl_c_twice_stops_at_once_and_still_keeps_a_checkpoint(tmp_path):
+    # Found by hand: a second Ctrl-C landing during the final save aborted it, and the run fell
+    # back to its last periodic checkpoint (here there is none: interval 100000).
+    folder = str(tmp_path)
+    process = run_python(TRAIN_SCRIPT.format(iterations=100000, folder=folder, resume=False), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if os.path.exists(os.path.join(folder, "metrics.csv")) and len(csv_iterations(folder)) >= 5:
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    output = process.communicate(timeout=120)[0].decode()
+    assert process.returncode != 0 and "KeyboardInterrupt" in output, output  # it did stop at once
+    assert "Stopped at iteration" in output, output
+
+    stopped_at = load_checkpoint(GAN(), checkpoint_path(folder)).iteration
+    assert stopped_at >= 5
+    logged = csv_iterations(folder)
+    assert logged[0] == 1 and stopped_at - 1 <= logged[-1] <= stopped_at, (logged[-3:], stopped_at)
+    assert os.path.exists(os.path.join(folder, f"{stopped_at}.png"))
+
+
 def test_checkpoint_killed_mid_save_does_not_replace_the_last_good_one(tmp_path):
     path = str(tmp_path / "checkpoint.npz")
     code = f"""
