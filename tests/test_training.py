@@ -202,14 +202,20 @@ TRAIN_SCRIPT = """
 """
 
 
-def test_interrupted_run_can_resume(tmp_path):
-    folder = str(tmp_path)
+def start_long_run(folder):
+    """A run of TRAIN_SCRIPT in its own process, once it has logged 5 iterations."""
     process = run_python(TRAIN_SCRIPT.format(iterations=100000, folder=folder, resume=False), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.time() + 120
     while time.time() < deadline and process.poll() is None:
         if os.path.exists(os.path.join(folder, "metrics.csv")) and len(csv_iterations(folder)) >= 5:
             break
         time.sleep(0.2)
+    return process
+
+
+def test_interrupted_run_can_resume(tmp_path):
+    folder = str(tmp_path)
+    process = start_long_run(folder)
     process.send_signal(signal.SIGINT)
     output = process.communicate(timeout=120)[0].decode()
     assert process.returncode == 0, output
@@ -235,12 +241,7 @@ def test_ctrl_c_twice_stops_at_once_and_still_keeps_a_checkpoint(tmp_path):
     # Found by hand: a second Ctrl-C landing during the final save aborted it, and the run fell
     # back to its last periodic checkpoint (here there is none: interval 100000).
     folder = str(tmp_path)
-    process = run_python(TRAIN_SCRIPT.format(iterations=100000, folder=folder, resume=False), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while time.time() < deadline and process.poll() is None:
-        if os.path.exists(os.path.join(folder, "metrics.csv")) and len(csv_iterations(folder)) >= 5:
-            break
-        time.sleep(0.2)
+    process = start_long_run(folder)
     process.send_signal(signal.SIGINT)
     time.sleep(0.02)
     process.send_signal(signal.SIGINT)
