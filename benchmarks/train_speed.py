@@ -13,7 +13,8 @@ not counted, and the table shows medians of iterations per second and ratios to 
 Beside the measured train()/fused ratio it prints "MACs fused/train": the fused step's
 multiply-adds over train()'s, counted in the programs XLA compiles for each (TensorFlow;
 `arithmetic.py`), i.e. what train()/fused would be if both ran their multiply-adds at the same
-rate. The classic iteration runs G twice (D's fake batch, then G's own step) and D three times,
+rate, and each loop's multiply-adds per second (count x measured it/s): which one uses the CPU
+better. The classic iteration runs G twice (D's fake batch, then G's own step) and D three times,
 the fused step G once and D twice.
 
 Variants:
@@ -580,6 +581,13 @@ def print_tables(results, counts, variants, backends, notes, args):
             continue
         print(f"{model} b{batch_size}: {count['train'] / 1e9:.3f} G multiply-adds per train() iteration, "
               f"{count['fused'] / 1e9:.3f} G per fused step (XLA's compiled programs, TensorFlow)")
+        row = results[(model, batch_size)]
+        speeds = [f"train() on {backend} {count['train'] * row[backend]['train'] / 1e9:.1f} G/s"
+                  for backend in backends if row[backend].get("train")]
+        fused = row[backends[0]].get("fused")
+        speeds += [f"fused {count['fused'] * fused / 1e9:.1f} G/s"] if fused else []
+        if speeds:
+            print(f"  multiply-adds per second at the measured rates: {', '.join(speeds)}")
     if counts:
         print("MACs fused/train: what train()/fused would be if both ran their multiply-adds at the same rate")
     for note in dict.fromkeys(notes):

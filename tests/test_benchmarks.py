@@ -2,6 +2,7 @@
 asserted in tests: this machine is shared and noisy)."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -31,3 +32,11 @@ def test_train_speed_prints_side_by_side_table(mnist_data_dir):
     if keras.backend.backend() == "tensorflow":  # the count runs in a TensorFlow process only
         ratio = cells[header.index("MACs fused/train")]
         assert ratio.endswith("x") and 0.7 < float(ratio[:-1]) < 0.85, cells
+        # ...and each loop's multiply-adds per second: the count times the measured rate
+        count = re.search(r"mlp b8: ([\d.]+) G multiply-adds per train\(\) iteration, ([\d.]+) G per fused",
+                          result.stdout)
+        speeds = re.search(r"per second at the measured rates: train\(\) on tensorflow ([\d.]+) G/s, "
+                           r"fused ([\d.]+) G/s", result.stdout)
+        assert count and speeds, result.stdout
+        for multiply_adds, rate, speed in zip(count.groups(), (rates[0], rates[3]), speeds.groups()):
+            assert float(speed) == pytest.approx(float(multiply_adds) * rate, rel=0.05, abs=0.06)
