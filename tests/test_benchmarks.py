@@ -40,3 +40,25 @@ def test_train_speed_prints_side_by_side_table(mnist_data_dir):
         assert count and speeds, result.stdout
         for multiply_adds, rate, speed in zip(count.groups(), (rates[0], rates[3]), speeds.groups()):
             assert float(speed) == pytest.approx(float(multiply_adds) * rate, rel=0.05, abs=0.06)
+
+
+@pytest.mark.slow
+def test_profile_sorts_the_jax_iterations_operation_time_by_kind(mnist_data_dir):
+    command = [sys.executable, os.path.join(REPOSITORY_ROOT, "benchmarks", "profile_iteration.py"),
+               "--data-dir", mnist_data_dir, "--batch-size", "8", "--iterations", "3"]
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = dict(re.findall(r"^  (matrix products|optimizer updates|copies|the rest) +[\d.]+ ms +([\d.]+)%$",
+                           result.stdout, re.MULTILINE))
+    assert set(rows) == {"matrix products", "optimizer updates", "copies", "the rest"}, result.stdout
+    assert sum(float(share) for share in rows.values()) == pytest.approx(100, abs=0.5)
+    # the MLP's products and Adam's updates were found in XLA's program and timed
+    assert float(rows["matrix products"]) > 10 and float(rows["optimizer updates"]) > 0, result.stdout
+
+
+def test_profile_says_it_needs_jax():
+    command = [sys.executable, os.path.join(REPOSITORY_ROOT, "benchmarks", "profile_iteration.py")]
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode != 0 and "KERAS_BACKEND=jax" in result.stderr, result.stderr[-3000:]

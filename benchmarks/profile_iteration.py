@@ -1,0 +1,141 @@
+"""Where one training iteration's time goes (JAX): matrix products, optimizer updates, copies, the rest.
+
+    KERAS_BACKEND=jax python benchmarks/profile_iteration.py --data-dir ../shared/data/mnist --batch-size 128
+
+Runs `GAN.train_iteration` (the one compiled call) under `jax.profiler`, adds up the time XLA's
+CPU runtime spends in each operation of the compiled program, and sorts the operations by what
+they compute, read from the program itself (its HLO): matrix products (dots and convolutions,
+alone or fused with what follows them), the optimizers' updates (the operations Keras' Adam
+emitted), copies XLA inserted, and the rest. Each figure is operations' own start-to-end time:
+XLA runs independent operations side by side on the CPU's cores, where they slow each other
+down, so the times add up to more than the iteration's wall time, and the profiler itself slows
+them a little. Read them as where the work is, not as what removing an operation would save.
+"""
+
+import argparse
+import collections
+import glob
+import gzip
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+
+# XLA writes the compiled program's text here; set before JAX starts.
+HLO_DIR = tempfile.mkdtemp(prefix="profile_iteration_hlo_")
+os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + f" --xla_dump_to={HLO_DIR} "
+                           "--xla_dump_hlo_as_text --xla_dump_hlo_module_re=.*iteration.*")
+
+import numpy as np  # noqa: E402
+import keras  # noqa: E402
+
+from keras_gan import GAN, datasets  # noqa: E402
+from keras_gan.dcgan import DCGAN  # noqa: E402
+
+KINDS = ("matrix products", "optimizer updates", "copies", "the rest")
+# `%name = f32[2,3]{1,0} opcode(operands), ..., calls=%computation, ..., op_name="jit(iteration)/adam/sub"`
+INSTRUCTION = re.compile(r"^\s*(?:ROOT )?%([\w.\-]+) = .*? ([\w\-]+)\(")
+COMPUTATION = re.compile(r"^%?([\w.\-]+) .*\{\s*$")
+
+
+def compiled_operations(hlo_text):
+    """{operation name: (opcode, computation it calls or None, op_name)} of an HLO module's text,
+    and the names of the computations that contain a dot or a convolution."""
+    operations, with_products, computation = {}, set(), None
+    for line in hlo_text.splitlines():
+        start = COMPUTATION.match(line)
+        if start:
+            computation = start.group(1)
+            continue
+        match = INSTRUCTION.match(line)
+        if not match:
+            continue
+        name, opcode = match.groups()
+        if opcode in ("dot", "convolution"):
+            with_products.add(computation)
+        called = re.search(r"calls=%([\w.\-]+)", line)
+        op_name = re.search(r'op_name="([^"]*)"', line)
+        operations[name] = (opcode, called and called.group(1), op_name.group(1) if op_name else "")
+    return operations, with_products
+
+
+def kind(operation, with_products, optimizer_names):
+    opcode, called, op_name = operation
+    if opcode in ("dot", "convolution") or called in with_products:
+        return "matrix products"
+    if any(f"/{name}/" in op_name for name in optimizer_names):
+        return "optimizer updates"
+    if opcode == "copy":
+        return "copies"
+    return "the rest"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="mlp", choices=("mlp", "dcgan"))
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--iterations", type=int, default=30, help="iterations profiled (after a warm-up)")
+    parser.add_argument("--top", type=int, default=12, help="how many of the slowest operations to list")
+    parser.add_argument("--data-dir", default=os.environ.get("KERAS_GAN_DATA_DIR"),
+                        help="MNIST folder (else $KERAS_GAN_DATA_DIR, else Keras' download)")
+    args = parser.parse_args(argv)
+    if keras.backend.backend() != "jax":
+        raise SystemExit("This profile reads JAX's profiler: run it with KERAS_BACKEND=jax "
+                         f"(this process runs Keras on {keras.backend.backend()}).")
+    import jax
+
+    images = datasets.load_mnist(args.data_dir)
+    gan = GAN(seed=0) if args.model == "mlp" else DCGAN(seed=0)
+    batch = args.batch_size
+    gan.real_labels, gan.fake_labels, gan.valid_labels = (
+        np.full((batch, 1), value, "float32") for value in (1.0, 0.0, 1.0))
+
+    def iterations(n):
+        start = time.perf_counter()
+        for _ in range(n):
+            real = images[gan.rng.integers(0, len(images), batch)]
+            logs = gan.train_iteration([real], [gan.noise(batch)], gan.noise(batch))
+        return logs, (time.perf_counter() - start) / n
+
+    iterations(5)  # compilation and warm-up
+    _, seconds = iterations(args.iterations)
+    trace_dir = tempfile.mkdtemp(prefix="profile_iteration_trace_")
+    with jax.profiler.trace(trace_dir, create_perfetto_trace=True):
+        iterations(args.iterations)
+
+    programs = sorted(glob.glob(os.path.join(HLO_DIR, "*jit_iteration*after_optimizations.txt")))
+    if not programs:
+        raise SystemExit(f"XLA wrote no compiled program to {HLO_DIR}: did XLA_FLAGS reach it?")
+    with open(programs[-1]) as file:
+        operations, with_products = compiled_operations(file.read())
+    trace_file = glob.glob(os.path.join(trace_dir, "**", "*.trace.json.gz"), recursive=True)[0]
+    with gzip.open(trace_file) as file:
+        events = [e for e in json.load(file)["traceEvents"] if e.get("ph") == "X" and e["name"] in operations]
+
+    optimizer_names = {gan.discriminator.optimizer.name, gan.combined.optimizer.name}
+    per_operation = collections.Counter()
+    for event in events:
+        per_operation[event["name"]] += event["dur"] / 1000 / args.iterations  # ms per iteration
+    per_kind = collections.Counter()
+    for name, ms in per_operation.items():
+        per_kind[kind(operations[name], with_products, optimizer_names)] += ms
+    total = sum(per_kind.values())
+    if not total:
+        raise SystemExit("The profile holds no operation of the compiled iteration: nothing to sort.")
+
+    print(f"{args.model}, batch {batch}, JAX {jax.__version__}, Keras {keras.__version__}: "
+          f"{seconds * 1000:.2f} ms per iteration without the profiler. Operation time per iteration:")
+    for name in KINDS:
+        print(f"  {name:18s} {per_kind[name]:7.2f} ms  {100 * per_kind[name] / total:5.1f}%")
+    print(f"  {'all operations':18s} {total:7.2f} ms")
+    print(f"\nThe {args.top} longest operations:")
+    for name, ms in per_operation.most_common(args.top):
+        print(f"  {ms:6.2f} ms  {name:26s} {kind(operations[name], with_products, optimizer_names):18s} "
+              f"{operations[name][2]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
