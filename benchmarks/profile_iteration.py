@@ -10,6 +10,8 @@ emitted), copies XLA inserted, and the rest. Each figure is operations' own star
 XLA runs independent operations side by side on the CPU's cores, where they slow each other
 down, so the times add up to more than the iteration's wall time, and the profiler itself slows
 them a little. Read them as where the work is, not as what removing an operation would save.
+For scale it also prints the iteration's multiply-adds per second and the machine's own rate for
+a lone matrix product of the model's largest dense layer.
 """
 
 import argparse
@@ -19,11 +21,13 @@ import gzip
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
 
-# XLA writes the compiled program's text here; set before JAX starts.
+# XLA writes the compiled programs here (several MB: their text, LLVM IR and object code; deleted
+# at the end); set before JAX starts.
 HLO_DIR = tempfile.mkdtemp(prefix="profile_iteration_hlo_")
 os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + f" --xla_dump_to={HLO_DIR} "
                            "--xla_dump_hlo_as_text --xla_dump_hlo_module_re=.*iteration.*")
@@ -31,23 +35,26 @@ os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + f" --xla_dump_to={H
 import numpy as np  # noqa: E402
 import keras  # noqa: E402
 
+import arithmetic  # noqa: E402  benchmarks/arithmetic.py, beside this script
 from keras_gan import GAN, datasets  # noqa: E402
 from keras_gan.dcgan import DCGAN  # noqa: E402
 
 KINDS = ("matrix products", "optimizer updates", "copies", "the rest")
 # `%name = f32[2,3]{1,0} opcode(operands), ..., calls=%computation, ..., op_name="jit(iteration)/adam/sub"`
 INSTRUCTION = re.compile(r"^\s*(?:ROOT )?%([\w.\-]+) = .*? ([\w\-]+)\(")
-COMPUTATION = re.compile(r"^%?([\w.\-]+) .*\{\s*$")
+COMPUTATION = re.compile(r"^(?:ENTRY )?%?([\w.\-]+) .*\{\s*$")
+NOT_RUN = ("parameter", "constant", "tuple", "get-tuple-element", "bitcast")  # no work of their own
 
 
 def compiled_operations(hlo_text):
     """{operation name: (opcode, computation it calls or None, op_name)} of an HLO module's text,
-    and the names of the computations that contain a dot or a convolution."""
-    operations, with_products, computation = {}, set(), None
+    the names of the computations that contain a dot or a convolution, and the operations the
+    program runs (those of its ENTRY computation that do work)."""
+    operations, with_products, run, computation = {}, set(), set(), None
     for line in hlo_text.splitlines():
         start = COMPUTATION.match(line)
         if start:
-            computation = start.group(1)
+            computation, entry = start.group(1), line.startswith("ENTRY")
             continue
         match = INSTRUCTION.match(line)
         if not match:
@@ -58,7 +65,9 @@ def compiled_operations(hlo_text):
         called = re.search(r"calls=%([\w.\-]+)", line)
         op_name = re.search(r'op_name="([^"]*)"', line)
         operations[name] = (opcode, called and called.group(1), op_name.group(1) if op_name else "")
-    return operations, with_products
+        if entry and opcode not in NOT_RUN:
+            run.add(name)
+    return operations, with_products, run
 
 
 def kind(operation, with_products, optimizer_names):
@@ -77,13 +86,23 @@ def main(argv=None):
     parser.add_argument("--model", default="mlp", choices=("mlp", "dcgan"))
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--iterations", type=int, default=30, help="iterations profiled (after a warm-up)")
-    parser.add_argument("--top", type=int, default=12, help="how many of the slowest operations to list")
+    parser.add_argument("--top", type=int, default=12, help="how many of the longest operations to list")
     parser.add_argument("--data-dir", default=os.environ.get("KERAS_GAN_DATA_DIR"),
                         help="MNIST folder (else $KERAS_GAN_DATA_DIR, else Keras' download)")
-    args = parser.parse_args(argv)
-    if keras.backend.backend() != "jax":
-        raise SystemExit("This profile reads JAX's profiler: run it with KERAS_BACKEND=jax "
-                         f"(this process runs Keras on {keras.backend.backend()}).")
+    trace_dir = tempfile.mkdtemp(prefix="profile_iteration_trace_")
+    try:
+        args = parser.parse_args(argv)
+        if keras.backend.backend() != "jax":
+            raise SystemExit("This profile reads JAX's profiler: run it with KERAS_BACKEND=jax "
+                             f"(this process runs Keras on {keras.backend.backend()}).")
+        profile(args, trace_dir)
+    finally:
+        shutil.rmtree(HLO_DIR, ignore_errors=True)
+        shutil.rmtree(trace_dir, ignore_errors=True)
+    return 0
+
+
+def profile(args, trace_dir):
     import jax
 
     images = datasets.load_mnist(args.data_dir)
@@ -92,26 +111,27 @@ def main(argv=None):
     gan.real_labels, gan.fake_labels, gan.valid_labels = (
         np.full((batch, 1), value, "float32") for value in (1.0, 0.0, 1.0))
 
-    def iterations(n):
+    def iterations(n):  # each call waits for its logs: the time is the iterations' own
         start = time.perf_counter()
         for _ in range(n):
             real = images[gan.rng.integers(0, len(images), batch)]
-            logs = gan.train_iteration([real], [gan.noise(batch)], gan.noise(batch))
-        return logs, (time.perf_counter() - start) / n
+            gan.train_iteration([real], [gan.noise(batch)], gan.noise(batch))
+        return (time.perf_counter() - start) / n
 
     iterations(5)  # compilation and warm-up
-    _, seconds = iterations(args.iterations)
-    trace_dir = tempfile.mkdtemp(prefix="profile_iteration_trace_")
-    with jax.profiler.trace(trace_dir, create_perfetto_trace=True):
+    seconds = iterations(args.iterations)
+    with jax.profiler.trace(trace_dir):
         iterations(args.iterations)
 
     programs = sorted(glob.glob(os.path.join(HLO_DIR, "*jit_iteration*after_optimizations.txt")))
-    if not programs:
-        raise SystemExit(f"XLA wrote no compiled program to {HLO_DIR}: did XLA_FLAGS reach it?")
+    traces = glob.glob(os.path.join(trace_dir, "**", "*.trace.json.gz"), recursive=True)
+    if not programs or not traces:
+        raise SystemExit(f"No compiled program ({HLO_DIR}) or no trace ({trace_dir}) was written: "
+                         "this JAX may name or place them differently.")
     with open(programs[-1]) as file:
-        operations, with_products = compiled_operations(file.read())
-    trace_file = glob.glob(os.path.join(trace_dir, "**", "*.trace.json.gz"), recursive=True)[0]
-    with gzip.open(trace_file) as file:
+        hlo_text = file.read()
+    operations, with_products, run = compiled_operations(hlo_text)
+    with gzip.open(traces[0]) as file:
         events = [e for e in json.load(file)["traceEvents"] if e.get("ph") == "X" and e["name"] in operations]
 
     optimizer_names = {gan.discriminator.optimizer.name, gan.combined.optimizer.name}
@@ -124,17 +144,36 @@ def main(argv=None):
     total = sum(per_kind.values())
     if not total:
         raise SystemExit("The profile holds no operation of the compiled iteration: nothing to sort.")
+    timed = collections.Counter(event["name"] for event in events)
 
     print(f"{args.model}, batch {batch}, JAX {jax.__version__}, Keras {keras.__version__}: "
-          f"{seconds * 1000:.2f} ms per iteration without the profiler. Operation time per iteration:")
+          f"{seconds * 1000:.2f} ms per iteration without the profiler")
+    print(f"timed {len(run & set(timed))} of the program's {len(run)} operations, "
+          f"{min(timed.values())}-{max(timed.values())} times each; operation time per iteration:")
     for name in KINDS:
         print(f"  {name:18s} {per_kind[name]:7.2f} ms  {100 * per_kind[name] / total:5.1f}%")
     print(f"  {'all operations':18s} {total:7.2f} ms")
+
+    # The machine's own speed at the iteration's largest matrix product, for scale.
+    multiply_adds = arithmetic.multiply_adds(hlo_text)
+    kernels = [tuple(w.shape) for model in (gan.generator, gan.discriminator) for w in model.weights
+               if len(w.shape) == 2]
+    inputs, units = max(kernels, key=lambda shape: shape[0] * shape[1])
+    x, w = jax.numpy.ones((batch, inputs)), jax.numpy.ones((inputs, units))
+    product = jax.jit(jax.numpy.matmul)
+    product(x, w).block_until_ready()
+    start = time.perf_counter()
+    for _ in range(200):
+        y = product(x, w)
+    y.block_until_ready()
+    lone_rate = batch * inputs * units * 200 / (time.perf_counter() - start)
+    print(f"\nThe iteration: {multiply_adds / 1e9:.3f} G multiply-adds (counted in this program), "
+          f"{multiply_adds / seconds / 1e9:.1f} G/s at its speed above; a lone product of its largest "
+          f"dense layer's shape, ({batch}x{inputs}) by ({inputs}x{units}): {lone_rate / 1e9:.1f} G/s.")
     print(f"\nThe {args.top} longest operations:")
     for name, ms in per_operation.most_common(args.top):
         print(f"  {ms:6.2f} ms  {name:26s} {kind(operations[name], with_products, optimizer_names):18s} "
               f"{operations[name][2]}")
-    return 0
 
 
 if __name__ == "__main__":

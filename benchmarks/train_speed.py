@@ -587,7 +587,7 @@ def print_tables(results, counts, variants, backends, notes, args):
         fused = row[backends[0]].get("fused")
         speeds += [f"fused {count['fused'] * fused / 1e9:.1f} G/s"] if fused else []
         if speeds:
-            print(f"  multiply-adds per second at the measured rates: {', '.join(speeds)}")
+            print(f"  multiply-adds per second at the measured rates (TensorFlow's counts): {', '.join(speeds)}")
     if counts:
         print("MACs fused/train: what train()/fused would be if both ran their multiply-adds at the same rate")
     for note in dict.fromkeys(notes):
