@@ -50,7 +50,7 @@ def compiled_operations(hlo_text):
     """{operation name: (opcode, computation it calls or None, op_name)} of an HLO module's text,
     the names of the computations that contain a dot or a convolution, and the operations the
     program runs (those of its ENTRY computation that do work)."""
-    operations, with_products, run, computation = {}, set(), set(), None
+    operations, with_products, run, computation, entry = {}, set(), set(), None, False
     for line in hlo_text.splitlines():
         start = COMPUTATION.match(line)
         if start:
