@@ -7,20 +7,20 @@ Ctrl-C stops cleanly and saves a checkpoint; add --resume to carry on from it.
 """
 
 from keras_gan import DCGAN
-from keras_gan.cli import example_parser
+from keras_gan.cli import errors_in_one_line, example_parser
 from keras_gan.datasets import load_cifar10
 
-parser = example_parser(__doc__, iterations=20000, batch_size=64, sample_interval=500, output_dir="images/cifar10_dcgan")
-args = parser.parse_args()
+args = example_parser(__doc__, iterations=20000, batch_size=64, sample_interval=500, output_dir="images/cifar10_dcgan").parse_args()
 
-gan = DCGAN(img_shape=(32, 32, 3), seed=args.seed)
-gan.train(
-    iterations=args.iterations,
-    batch_size=args.batch_size,
-    sample_interval=args.sample_interval,
-    data=load_cifar10(args.data_dir),
-    output_dir=args.output_dir,
-    resume=args.resume,
-    overwrite=args.overwrite,
-)
-print(f"Samples are in {args.output_dir}/ (progress.gif, losses.png, metrics.csv).")
+with errors_in_one_line():  # no network, a missing folder, a bad flag: one line, not a traceback
+    gan = DCGAN(img_shape=(32, 32, 3), seed=args.seed)
+    gan.train(
+        iterations=args.iterations,
+        batch_size=args.batch_size,
+        sample_interval=args.sample_interval,
+        data=load_cifar10(args.data_dir),
+        output_dir=args.output_dir,
+        resume=args.resume,
+        overwrite=args.overwrite,
+    )
+    print(f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras).")

@@ -8,7 +8,7 @@ Ctrl-C stops cleanly and saves a checkpoint; add --resume to carry on from it.
 """
 
 from keras_gan import DCGAN
-from keras_gan.cli import example_parser
+from keras_gan.cli import errors_in_one_line, example_parser
 from keras_gan.datasets import load_image_folder
 
 parser = example_parser(__doc__, iterations=20000, batch_size=64, sample_interval=500, output_dir="images/image_folder_dcgan", data_dir=False)
@@ -16,14 +16,15 @@ parser.add_argument("path", help="folder of .jpg/.png images (subfolders are sea
 parser.add_argument("--image-size", type=int, default=64, help="side in pixels: 8, 16, 32, 64, 128, ...")
 args = parser.parse_args()
 
-gan = DCGAN(img_shape=(args.image_size, args.image_size, 3), seed=args.seed)
-gan.train(
-    iterations=args.iterations,
-    batch_size=args.batch_size,
-    sample_interval=args.sample_interval,
-    data=load_image_folder(args.path, args.image_size),
-    output_dir=args.output_dir,
-    resume=args.resume,
-    overwrite=args.overwrite,
-)
-print(f"Samples are in {args.output_dir}/ (progress.gif, losses.png, metrics.csv).")
+with errors_in_one_line():  # a missing folder, an impossible size: one line, not a traceback
+    gan = DCGAN(img_shape=(args.image_size, args.image_size, 3), seed=args.seed)
+    gan.train(
+        iterations=args.iterations,
+        batch_size=args.batch_size,
+        sample_interval=args.sample_interval,
+        data=load_image_folder(args.path, args.image_size),
+        output_dir=args.output_dir,
+        resume=args.resume,
+        overwrite=args.overwrite,
+    )
+    print(f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras).")

@@ -1,37 +1,66 @@
-"""Checkpoints: everything needed to continue a run exactly where it stopped, in one .npz file.
+"""Checkpoints: everything needed to continue a run exactly where it stopped, in one .npz file,
+and the generator on its own as a `.keras` file that loads without keras_gan.
 
-A checkpoint holds both networks' variables, both optimizers' state (Adam's moments), the
-iteration count, the fixed noise of the sample grids, the batch sampler's random state and the
-seed the run started from. It is
-written atomically, so a crash during a save leaves the previous checkpoint intact.
+A checkpoint holds every model's variables (the generator, the discriminator and any other model
+a subclass keeps), both optimizers' state (Adam's moments), the iteration count, the fixed noise
+of the sample grids, the batch sampler's random state, and the class and arguments the GAN was
+built with, so that `load_gan(path)` (and the `keras-gan` command) can rebuild it. Files are
+written atomically, so a crash during a save leaves the previous ones intact.
 """
 
+import importlib
 import json
 import os
 
+import keras
 import numpy as np
 from keras import ops
 
+from keras_gan import settings
 from keras_gan.files import atomic_path
 
 CHECKPOINT_NAME = "checkpoint.npz"
+GENERATOR_NAME = "generator.keras"
+FORMAT = 2  # the layout of the arrays below; an older file gets a clear error
 
 
 def checkpoint_path(output_dir):
     return os.path.join(output_dir, CHECKPOINT_NAME)
 
 
+def generator_path(output_dir):
+    return os.path.join(output_dir, GENERATOR_NAME)
+
+
+def class_path(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _models(gan):
+    """The GAN's models whose variables a checkpoint keeps, by attribute name (combined only
+    shares G's and D's variables, so it adds none)."""
+    named, seen = {}, set()
+    for name, value in vars(gan).items():
+        if isinstance(value, keras.Model) and not {id(v) for v in value.variables} <= seen:
+            named[name] = value
+            seen.update(id(v) for v in value.variables)
+    return named
+
+
+def _optimizers(gan):
+    return {"discriminator_optimizer": gan.discriminator.optimizer, "generator_optimizer": gan.combined.optimizer}
+
+
 def _state_variables(gan):
-    """Every variable that a resumed run needs, by part, in a fixed order."""
-    return {
-        "generator": gan.generator.variables,
-        "discriminator": gan.discriminator.variables,
-        "generator_optimizer": gan.combined.optimizer.variables,
-        "discriminator_optimizer": gan.discriminator.optimizer.variables,
-    }
+    """Every variable a resumed run needs, by part, in a fixed order. The learning rates are left
+    out: the GAN being resumed keeps its own (a resumed run takes the settings it is given)."""
+    parts = {name: model.variables for name, model in _models(gan).items()}
+    for name, optimizer in _optimizers(gan).items():
+        parts[name] = [v for v in optimizer.variables if v.name != "learning_rate"]
+    return parts
 
 
-def _build_optimizers(gan):
+def build_optimizers(gan):
     """Create the optimizers' moment slots, which Keras otherwise makes at the first step."""
     for model, frozen in ((gan.discriminator, False), (gan.combined, True)):
         gan.discriminator.trainable = not frozen
@@ -40,18 +69,25 @@ def _build_optimizers(gan):
     gan.discriminator.trainable = False
 
 
-def _description(gan):
+def describe(gan):
+    """What rebuilds `gan`: its class, the arguments it was built with, and every setting's value."""
+    arguments = gan.get_config()
     return {
-        "model": type(gan).__name__,
-        "img_shape": list(gan.img_shape),
-        "latent_dim": gan.latent_dim,
-        "from_logits": gan.from_logits,
+        "format": FORMAT,
+        "class": class_path(type(gan)),
+        "arguments": settings.to_json_value(arguments),  # None: not all storable, see load_gan
+        "settings": settings.effective_settings(type(gan), arguments),
     }
 
 
+def weights_are_finite(gan):
+    return all(np.all(np.isfinite(ops.convert_to_numpy(v))) for v in gan.generator.variables + gan.discriminator.variables
+               if "float" in str(v.dtype))
+
+
 def save_checkpoint(gan, path):
-    """Write `gan`'s full training state to `path` (atomically)."""
-    _build_optimizers(gan)
+    """Write `gan`'s full training state to `path`, and its generator beside it (atomically)."""
+    build_optimizers(gan)
     arrays = {
         f"{part}/{index}": ops.convert_to_numpy(variable)
         for part, variables in _state_variables(gan).items()
@@ -59,17 +95,28 @@ def save_checkpoint(gan, path):
     }
     arrays["iteration"] = np.array(gan.iteration)
     arrays["fixed_noise"] = gan.fixed_noise
-    arrays["description"] = np.array(json.dumps(_description(gan)))
+    arrays["description"] = np.array(json.dumps(describe(gan)))
     arrays["rng_state"] = np.array(json.dumps(gan.rng.bit_generator.state))
     arrays["seed"] = np.array(json.dumps(gan.seed))
     with atomic_path(path) as temporary:
         with open(temporary, "wb") as stream:
             np.savez(stream, **arrays)
+    export_generator(gan, generator_path(os.path.dirname(path) or "."))
+    return path
+
+
+def export_generator(gan, path):
+    """Save the generator alone as a `.keras` file: `keras.saving.load_model(path)` loads it
+    anywhere, without keras_gan, and it makes the images `gan.generate` makes."""
+    if not str(path).endswith(".keras"):
+        raise ValueError(f"The generator is saved in Keras' format: the file name must end in .keras, got {path!r}.")
+    with atomic_path(path, suffix=".keras") as temporary:
+        gan.generator.save(temporary)
     return path
 
 
 def read_description(path):
-    """What model wrote the checkpoint at `path`: its class name, img_shape and latent_dim."""
+    """What wrote the checkpoint at `path`: class, arguments, settings, format and iteration."""
     if not os.path.exists(path):
         raise FileNotFoundError(
             f"No checkpoint at {path!r}: train without resume first, "
@@ -77,35 +124,65 @@ def read_description(path):
         )
     try:
         with np.load(path) as archive:
-            return json.loads(str(archive["description"]))
+            description = json.loads(str(archive["description"]))
+            description["iteration"] = int(archive["iteration"])
     except Exception as error:
         raise ValueError(f"{path} is not a readable keras_gan checkpoint ({error}).") from error
+    if description.get("format") != FORMAT:
+        raise ValueError(
+            f"{path} was written by an older keras_gan (checkpoint format {description.get('format', 1)}, "
+            f"this one reads {FORMAT}): train it afresh, or load it with the keras_gan that wrote it."
+        )
+    return description
+
+
+def differing_settings(description, gan):
+    """{name: (checkpoint's value, this GAN's value)} for each setting that differs."""
+    ours = describe(gan)["settings"]
+    theirs = description["settings"]
+    return {name: (theirs.get(name), ours.get(name)) for name in sorted(set(ours) | set(theirs))
+            if theirs.get(name) != ours.get(name) and name != "seed"}
+
+
+def check_resumable(gan, path):
+    """The checkpoint's description, if `gan` can continue it; else a ValueError saying why."""
+    description = read_description(path)
+    if description["class"] != class_path(type(gan)):
+        raise ValueError(
+            f"{path} was written by a {description['class']}, but this is a {class_path(type(gan))}: "
+            "build the same kind of model to resume it (keras_gan.load_gan(path) rebuilds it)."
+        )
+    differences = differing_settings(description, gan)
+    if "from_logits" in differences:
+        raise ValueError(_difference_message(path, differences, "what D's output means differs"))
+    return description
+
+
+def _difference_message(path, differences, why):
+    listed = ", ".join(f"{name} {theirs!r} there, {ours!r} here" for name, (theirs, ours) in differences.items())
+    return f"Cannot resume {path} with this model ({why}): {listed}. Build the model with the checkpoint's settings (keras_gan.load_gan(path) does)."
 
 
 def load_checkpoint(gan, path):
-    """Restore `gan`'s training state from `path`; a clear error if it belongs to another model."""
-    description = read_description(path)
+    """Restore `gan`'s training state from `path`; a clear error if it belongs to another model.
+
+    The learning rates stay this GAN's own; every other variable comes from the checkpoint.
+    """
+    description = check_resumable(gan, path)
     with np.load(path) as archive:
         arrays = {name: archive[name] for name in archive.files}
-
-    if description != _description(gan):
-        raise ValueError(
-            f"{path} was written by a {description['model']} with img_shape "
-            f"{tuple(description['img_shape'])}, latent_dim {description['latent_dim']} and "
-            f"from_logits {description.get('from_logits')}, but this is a {type(gan).__name__} "
-            f"with img_shape {gan.img_shape}, latent_dim {gan.latent_dim} and from_logits "
-            f"{gan.from_logits}: build the same model to resume it."
-        )
-    _build_optimizers(gan)
+    build_optimizers(gan)
     # Check every part before assigning any, so a mismatch leaves the model as it was.
     restores = []
     for part, variables in _state_variables(gan).items():
         saved = [arrays[f"{part}/{i}"] for i in range(sum(k.startswith(part + "/") for k in arrays))]
-        shapes = [tuple(v.shape) for v in variables]
-        if [s.shape for s in saved] != shapes:
+        if [s.shape for s in saved] != [tuple(v.shape) for v in variables]:
+            differences = differing_settings(description, gan)
             raise ValueError(
-                f"{path} holds a {part} with variable shapes {[s.shape for s in saved]}, "
-                f"but this model's are {shapes}: the architecture differs from the checkpoint's."
+                _difference_message(path, differences, f"its {part} has other shapes")
+                if differences else
+                f"{path} holds a {part} whose variable shapes differ from this model's: the "
+                "architecture differs from the checkpoint's."
             )
         restores.extend(zip(variables, saved))
     for variable, value in restores:
@@ -115,3 +192,33 @@ def load_checkpoint(gan, path):
     gan.rng.bit_generator.state = json.loads(str(arrays["rng_state"]))
     gan.seed = json.loads(str(arrays["seed"]))
     return gan
+
+
+def load_gan(path, **overrides):
+    """Rebuild the GAN that wrote a checkpoint (a run folder or its checkpoint.npz) and load it.
+
+    `overrides` replace settings it was built with (e.g. learning_rate=1e-4 to continue slower).
+    A class the checkpoint names must be importable (a GAN defined in a notebook or in
+    `__main__` is not): then build it yourself and call load_checkpoint(gan, path).
+    """
+    path = checkpoint_path(path) if os.path.isdir(path) else path
+    description = read_description(path)
+    module_name, _, class_name = description["class"].rpartition(".")
+    if description["arguments"] is None:
+        raise ValueError(
+            f"{path} was written by a {class_name} built with arguments that cannot be stored: "
+            f"build it yourself in Python and call keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
+        )
+    try:
+        if module_name == "__main__" or "<locals>" in class_name:
+            raise ImportError(f"{class_name} is defined in {module_name}")
+        cls = importlib.import_module(module_name)
+        for part in class_name.split("."):
+            cls = getattr(cls, part)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(
+            f"{path} was written by {description['class']}, which cannot be imported here ({error}). "
+            f"Load it in Python where {class_name} is defined: gan = {class_name}(...); "
+            f"keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
+        ) from None
+    return load_checkpoint(cls(**{**description["arguments"], **overrides}), path)

@@ -1,32 +1,75 @@
 """Clear errors for bad settings, raised before any expensive work starts."""
 
-import os
+import numbers
 
 import numpy as np
 
-from keras_gan.checkpoints import checkpoint_path
-from keras_gan.files import check_writable
-from keras_gan.plots import grid_paths
 
-
-def _is_whole_number(value):
+def is_whole_number(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def check_gan_settings(img_shape, latent_dim, d_steps, label_smoothing, jit_compile="auto"):
-    if len(img_shape) != 3 or not all(_is_whole_number(size) and size >= 1 for size in img_shape):
-        raise ValueError(
-            f"img_shape must be (height, width, channels), e.g. (28, 28, 1); got {img_shape}."
-        )
-    for name, value in (("latent_dim", latent_dim), ("d_steps", d_steps)):
-        if not _is_whole_number(value) or value < 1:
-            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
-    if not 0.0 <= label_smoothing < 0.5:
-        raise ValueError(
-            f"label_smoothing must be in [0, 0.5) (0.1 is usual), got {label_smoothing!r}."
-        )
+def is_real_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def check_gan_settings(gan, img_shape, latent_dim, learning_rate, beta_1, generator_learning_rate,
+                       discriminator_learning_rate, d_steps, from_logits, label_smoothing, seed,
+                       one_call, jit_compile):
+    """Every setting of GAN(...), each with what it must be; raised before anything is built."""
+    name = type(gan).__name__
+    if (not isinstance(img_shape, (tuple, list)) or len(img_shape) != 3
+            or not all(is_whole_number(size) and size >= 1 for size in img_shape)):
+        raise ValueError(f"{name}: img_shape must be (height, width, channels), e.g. (28, 28, 1); got {img_shape!r}.")
+    for setting, value in (("latent_dim", latent_dim), ("d_steps", d_steps)):
+        if not is_whole_number(value) or value < 1:
+            raise ValueError(f"{name}: {setting} must be a whole number >= 1, got {value!r}.")
+    for setting, value in (("learning_rate", learning_rate),
+                           ("generator_learning_rate", generator_learning_rate),
+                           ("discriminator_learning_rate", discriminator_learning_rate)):
+        if value is None and setting != "learning_rate":
+            continue
+        if not is_real_number(value) or value < 0:
+            raise ValueError(
+                f"{name}: {setting} must be a number >= 0 (0 freezes that network), got {value!r}."
+            )
+    if not is_real_number(beta_1) or not 0.0 <= beta_1 < 1.0:
+        raise ValueError(f"{name}: beta_1 must be in [0, 1) (0.5 is usual for GANs), got {beta_1!r}.")
+    if not is_real_number(label_smoothing) or not 0.0 <= label_smoothing < 0.5:
+        raise ValueError(f"{name}: label_smoothing must be in [0, 0.5) (0.1 is usual), got {label_smoothing!r}.")
+    for setting, value in (("from_logits", from_logits), ("one_call", one_call)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{name}: {setting} must be True or False, got {value!r}.")
+    if seed is not None and (not is_whole_number(seed) or seed < 0):
+        raise ValueError(f"{name}: seed must be a whole number >= 0 or None, got {seed!r}.")
     if not (jit_compile == "auto" or isinstance(jit_compile, bool)):
-        raise ValueError(f'jit_compile must be "auto", True or False, got {jit_compile!r}.')
+        raise ValueError(f'{name}: jit_compile must be "auto", True or False, got {jit_compile!r}.')
+
+
+def check_whole_number(gan, name, value, minimum):
+    if not is_whole_number(value) or value < minimum:
+        raise ValueError(f"{type(gan).__name__}: {name} must be a whole number >= {minimum}, got {value!r}.")
+
+
+def check_positive_number(gan, name, value):
+    if not is_real_number(value) or value <= 0:
+        raise ValueError(f"{type(gan).__name__}: {name} must be a number > 0, got {value!r}.")
+
+
+def check_applicable(gan, arguments):
+    """Refuse a setting given to a variant for which it means nothing (it would be ignored)."""
+    for name, reason in type(gan).inapplicable_settings.items():
+        if name in arguments:
+            raise ValueError(f"{type(gan).__name__} takes no {name}: {reason}.")
+
+
+def check_separate_optimizers(discriminator_optimizer, generator_optimizer):
+    if discriminator_optimizer is generator_optimizer:
+        raise ValueError(
+            "build_optimizer returned the same optimizer for the discriminator and the combined "
+            "model. Each compiled model needs its own (an optimizer keeps state for the weights it "
+            "updates; Keras 3 fails on a shared one): create a new optimizer on every call."
+        )
 
 
 def check_training_arguments(iterations, batch_size, sample_interval, checkpoint_interval, log_interval):
@@ -37,7 +80,7 @@ def check_training_arguments(iterations, batch_size, sample_interval, checkpoint
         ("checkpoint_interval", checkpoint_interval),
         ("log_interval", log_interval),
     ):
-        if not _is_whole_number(value) or value < 1:
+        if not is_whole_number(value) or value < 1:
             raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
 
 
@@ -49,45 +92,30 @@ def check_batch_size(batch_size, dataset_size):
         )
 
 
-RUN_FILES = ("checkpoint.npz", "metrics.csv", "quality.csv", "losses.png", "progress.gif")
-
-
-def prepare_output_dir(gan, output_dir, resume, overwrite):
-    """Check the output folder; with `overwrite`, clear the earlier run's files from it.
-
-    A fresh run must never silently mix with, or replace, an earlier run's files (or a user's own
-    numbered pictures): it is refused unless the folder is the one this GAN is already training
-    into, or `overwrite` says to start afresh.
-    """
-    check_writable(output_dir)
-    if resume and overwrite:
-        raise ValueError("Choose resume=True (continue the run) or overwrite=True (start afresh), not both.")
-    if resume and not os.path.exists(checkpoint_path(output_dir)):
-        raise ValueError(
-            f"Cannot resume: no checkpoint in {output_dir!r}. Give the output folder of the run "
-            "to continue, or train without resume."
-        )
-    earlier_files = [
-        os.path.basename(path)
-        for path in [os.path.join(output_dir, name) for name in RUN_FILES] + grid_paths(output_dir)
-        if os.path.exists(path)
-    ]
-    continuing = gan.iteration > 0 and getattr(gan, "output_dir", None) == os.path.realpath(output_dir)
-    if earlier_files and not (resume or overwrite or continuing):
-        raise ValueError(
-            f"{output_dir!r} already holds a run ({', '.join(earlier_files[:3])}"
-            f"{', ...' if len(earlier_files) > 3 else ''}). Continue it with resume=True (--resume), "
-            "replace it with overwrite=True (--overwrite), or choose another output folder."
-        )
-    if overwrite:
-        for name in earlier_files:
-            os.remove(os.path.join(output_dir, name))
-    gan.output_dir = os.path.realpath(output_dir)
-
-
 def check_iterations_ahead(iterations, done):
     if iterations <= done:
         raise ValueError(
             f"This GAN has already trained {done} iterations: `iterations` is the iteration to train "
             f"up to, so pass more than {done}."
         )
+
+
+def check_count(n, what="n"):
+    if not is_whole_number(n) or n < 0:
+        raise ValueError(f"{what} must be a whole number >= 0 (how many samples), got {n!r}.")
+
+
+def check_noise(n, noise, latent_dim, seed):
+    """The noise to generate `n` samples from: `noise` checked, or drawn with `seed`."""
+    check_count(n)
+    if noise is None:
+        return np.random.default_rng(seed).normal(size=(n, latent_dim)).astype("float32")
+    if seed is not None:
+        raise ValueError("Pass either noise or seed to generate, not both: the noise fixes the samples.")
+    noise = np.asarray(noise, dtype="float32")
+    if noise.shape != (n, latent_dim):
+        raise ValueError(
+            f"noise has shape {noise.shape} but generating {n} samples needs shape ({n}, {latent_dim}): "
+            "one latent vector per sample."
+        )
+    return noise

@@ -1,9 +1,12 @@
-"""Datasets as GANs want them: float32 images scaled to [-1, 1], shape (N, height, width, channels).
+"""Datasets as GANs want them: images shaped (N, height, width, channels), kept as uint8 pixels.
 
-MNIST comes from Keras' own download by default. Where there is no network, point at a local
-copy with `data_dir=` or the environment variable `KERAS_GAN_DATA_DIR`: a folder holding either
-Keras' `mnist.npz` or the four original IDX gzip files (`train-images-idx3-ubyte.gz`, ...).
-CIFAR-10 works the same way; `load_image_folder` reads your own photos at any size.
+Pixels stay uint8 (0..255) in memory, a quarter of float32's size, and `GAN.train` scales each
+batch to [-1, 1] (the range of the generator's tanh) as it draws it; `scale_images` scales a
+whole array when you want floats. MNIST comes from Keras' own download by default. Where there is
+no network, point at a local copy with `data_dir=` or the environment variable
+`KERAS_GAN_DATA_DIR`: a folder holding either Keras' `mnist.npz` or the four original IDX gzip
+files (`train-images-idx3-ubyte.gz`, ...). CIFAR-10 works the same way; `load_image_folder` reads
+your own photos at any size.
 """
 
 import gzip
@@ -28,34 +31,75 @@ def scale_images(images):
     return np.asarray(images, dtype=np.float32) / 127.5 - 1.0
 
 
-def check_images(data, img_shape):
-    """Check that `data` fits a model of `img_shape` and return it as float32 in [-1, 1].
+def to_float(images):
+    """A batch as float32 in [-1, 1]: uint8 pixels are scaled, floats (already checked) pass."""
+    if images.dtype == np.uint8:
+        return scale_images(images)
+    return np.asarray(images, dtype=np.float32)
 
-    uint8 images (0..255) are scaled for you; (N, H, W) is taken as one channel.
+
+def check_images(data, img_shape, name="data"):
+    """Check that `data` fits a model of `img_shape`; return it without copying where it can.
+
+    uint8 pixels (0..255) stay uint8; other numbers must be floats in [-1, 1] and come back as
+    float32. (N, H, W) is taken as one channel.
     """
     images = np.asarray(data)
     if images.ndim == len(img_shape) and img_shape[-1] == 1:
         images = images[..., np.newaxis]
     if images.ndim != len(img_shape) + 1 or images.shape[1:] != tuple(img_shape) or len(images) == 0:
         raise ValueError(
-            f"data has shape {images.shape} but this GAN makes images of shape {tuple(img_shape)}: "
+            f"{name} has shape {images.shape} but this GAN makes images of shape {tuple(img_shape)}: "
             f"pass an array of shape (N, {', '.join(map(str, img_shape))}) with N >= 1, "
             "or build the GAN with img_shape matching your data."
         )
     if images.dtype == np.uint8:
-        return scale_images(images)
+        return images
     if not np.issubdtype(images.dtype, np.number) or np.issubdtype(images.dtype, np.complexfloating):
-        raise ValueError(f"data must hold numbers, got dtype {images.dtype}.")
+        raise ValueError(f"{name} must hold numbers, got dtype {images.dtype}.")
     images = images.astype(np.float32, copy=False)
     low, high = float(images.min()), float(images.max())
     if not (np.isfinite(low) and np.isfinite(high)):
-        raise ValueError("data holds NaN or infinite values; clean or rescale it to [-1, 1].")
+        raise ValueError(f"{name} holds NaN or infinite values; clean or rescale it to [-1, 1].")
     if low < -1.0 - 1e-6 or high > 1.0 + 1e-6:
         raise ValueError(
-            f"data values lie in [{low:g}, {high:g}] but must lie in [-1, 1], the range of the "
-            "generator's tanh: scale pixels as x / 127.5 - 1 (uint8 arrays are scaled for you)."
+            f"{name} values lie in [{low:g}, {high:g}] but must lie in [-1, 1], the range of the "
+            "generator's tanh: scale pixels as x / 127.5 - 1, or pass them as uint8 (0..255)."
         )
     return images
+
+
+def check_labels(labels, num_classes, count, name="labels"):
+    """Class labels as int32: whole numbers in 0..num_classes-1, one per example (a single int
+    stands for `count` copies of itself)."""
+    array = np.asarray(labels)
+    if array.ndim == 0:
+        array = np.full(count, array)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.shape != (count,):
+        raise ValueError(f"{name} has shape {np.shape(labels)}: pass one label per example, shape ({count},), or a single int.")
+    if not (np.issubdtype(array.dtype, np.integer) or (array.dtype.kind == "f" and np.all(array == np.round(array)))):
+        raise ValueError(f"{name} must be whole numbers 0..{num_classes - 1} (class indices), got dtype {array.dtype}.")
+    if count and (array.min() < 0 or array.max() >= num_classes):
+        raise ValueError(
+            f"{name} lie in [{array.min():g}, {array.max():g}] but must lie in 0..{num_classes - 1}: one "
+            f"class index per example (num_classes={num_classes})."
+        )
+    return array.astype("int32")
+
+
+def check_labelled_images(data, img_shape, num_classes):
+    """`(images, labels)` checked: images as `check_images`, labels as `check_labels`, as many."""
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise ValueError(
+            "A conditional GAN trains on (images, labels): pass data=(images, labels), with one "
+            f"class label 0..{num_classes - 1} per image."
+        )
+    images = check_images(data[0], img_shape, name="images")
+    if len(np.asarray(data[1]).reshape(-1)) != len(images) and np.ndim(data[1]) > 0:
+        raise ValueError(f"data holds {len(images)} images but {len(np.asarray(data[1]).reshape(-1))} labels: give one label per image.")
+    return images, check_labels(data[1], num_classes, len(images))
 
 
 def resolve_data_dir(data_dir=None):
@@ -70,9 +114,9 @@ def resolve_data_dir(data_dir=None):
 
 
 def load_mnist(data_dir=None, split="train", with_labels=False):
-    """MNIST digits as (N, 28, 28, 1) float32 in [-1, 1]; with labels if `with_labels`.
+    """MNIST digits as (N, 28, 28, 1) uint8 pixels; `(images, labels)` if `with_labels`.
 
-    `split` is "train" (60000 images) or "test" (10000).
+    `split` is "train" (60000 images) or "test" (10000). Labels are the digits 0..9 (int64).
     """
     if split not in MNIST_IDX_FILES:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
@@ -82,8 +126,8 @@ def load_mnist(data_dir=None, split="train", with_labels=False):
         images, labels = train if split == "train" else test
     else:
         images, labels = _read_local_mnist(data_dir, split)
-    images = scale_images(images)[..., np.newaxis]
-    return (images, labels) if with_labels else images
+    images = images[..., np.newaxis]
+    return (images, labels.astype(np.int64)) if with_labels else images
 
 
 def _download(dataset, name, local_copy):
@@ -158,7 +202,7 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 
 
 def load_cifar10(data_dir=None):
-    """CIFAR-10's 50000 training images as (50000, 32, 32, 3) float32 in [-1, 1].
+    """CIFAR-10's 50000 training images as (50000, 32, 32, 3) uint8 pixels.
 
     Downloaded by Keras unless `data_dir` or `$KERAS_GAN_DATA_DIR` names a local folder holding
     `cifar10.npz` (with `x_train`), or Keras' extracted `cifar-10-batches-py` folder, or the
@@ -174,7 +218,7 @@ def load_cifar10(data_dir=None):
         (images, _), _ = _download("cifar10", "CIFAR-10", "cifar10.npz or the extracted cifar-10-batches-py folder")
     else:
         images = _read_local_cifar10(data_dir)
-    return scale_images(images)
+    return images
 
 
 def _read_local_cifar10(data_dir):
@@ -223,7 +267,7 @@ def _check_cifar10_shape(images, source):
 
 
 def load_image_folder(path, image_size, channels=3):
-    """Every .jpg/.jpeg/.png under `path` (subfolders too) as float32 (N, H, W, C) in [-1, 1].
+    """Every .jpg/.jpeg/.png under `path` (subfolders too) as uint8 pixels (N, H, W, C).
 
     Each image is scaled so that it covers `image_size` (an int for square images, or
     (height, width)) and then center-cropped to it; grayscale and colour images are converted
@@ -250,14 +294,19 @@ def load_image_folder(path, image_size, channels=3):
         )
 
     mode = "L" if channels == 1 else "RGB"
-    images = []
+    # Filled in place, one image at a time: loading never holds more than the uint8 array.
+    images = np.empty((len(paths), height, width, channels), np.uint8)
+    count = 0
     for image_path in paths:
         try:
             with Image.open(image_path) as image:
                 image = image.convert(mode)
-                images.append(np.asarray(ImageOps.fit(image, (width, height), Image.LANCZOS)))
+                pixels = np.asarray(ImageOps.fit(image, (width, height), Image.LANCZOS))
         except (OSError, ValueError) as error:
             warnings.warn(f"Skipping {image_path}: not a readable image ({error}).", stacklevel=2)
-    if not images:
+            continue
+        images[count] = pixels.reshape(height, width, channels)
+        count += 1
+    if count == 0:
         raise ValueError(f"None of the {len(paths)} image files in {path!r} could be read.")
-    return scale_images(np.stack(images)).reshape(len(images), height, width, channels)
+    return images[:count]

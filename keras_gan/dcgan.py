@@ -66,7 +66,7 @@ class DCGAN(GAN):
                 model.add(FreezeSafeBatchNormalization(gamma_initializer=dcgan_gamma_initializer()))
             model.add(layers.LeakyReLU(negative_slope=0.2))
         model.add(layers.Flatten())
-        model.add(layers.Dense(1, activation=None if self.from_logits else "sigmoid",
+        model.add(layers.Dense(1, activation=self.output_activation,
                                kernel_initializer=dcgan_kernel_initializer()))
         return model
 

@@ -5,7 +5,7 @@ import os
 
 
 @contextlib.contextmanager
-def atomic_path(path):
+def atomic_path(path, suffix=""):
     """Yield a temporary path beside `path`; on success, rename it over `path` in one step.
 
     A rename within a folder is atomic: readers see the old file or the new one, never a mix.
@@ -13,7 +13,8 @@ def atomic_path(path):
     """
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    # `suffix`: for writers that insist on a file name ending (Keras' model.save wants .keras).
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp{suffix}")
     try:
         yield temporary
         with open(temporary, "rb") as written:
@@ -37,3 +38,58 @@ def check_writable(folder):
             f"Cannot write to the output folder {folder!r} ({error.strerror}): "
             "choose a folder you can write to (output_dir / --output-dir)."
         ) from error
+
+
+class CsvLog:
+    """A CSV file a run appends to row by row, and that a resumed run continues.
+
+    Its columns are those of the first row appended (a dict); a resumed run keeps them.
+    """
+
+    def __init__(self, path):
+        self.path, self.stream, self.columns = path, None, None
+
+    def open(self, iteration):
+        """Start the log afresh at iteration 0, else keep the rows up to `iteration`."""
+        header, kept = self._rows_up_to(iteration) if iteration > 0 else (None, [])
+        if header is not None:
+            # Rows after the checkpoint we resume from would be logged twice: rewrite without them.
+            with atomic_path(self.path) as temporary:
+                with open(temporary, "w") as stream:
+                    stream.write(",".join(header) + "\n")
+                    stream.writelines(kept)
+        elif os.path.exists(self.path):
+            os.remove(self.path)
+        self.columns = header
+
+    def _rows_up_to(self, iteration):
+        if not os.path.exists(self.path):
+            return None, []
+        with open(self.path) as stream:
+            lines = stream.readlines()
+        if not lines or not lines[0].endswith("\n"):
+            return None, []
+        header = tuple(lines[0].rstrip("\n").split(","))
+        whole = [line for line in lines[1:] if line.endswith("\n") and line.count(",") == len(header) - 1]
+        return header, [line for line in whole if int(line.split(",", 1)[0]) <= iteration]
+
+    def append(self, row):
+        """Append one row (a dict: column -> value); a crash can lose a row, never half of one."""
+        if self.stream is None:
+            if self.columns is None:
+                self.columns = tuple(row)
+                with open(self.path, "w") as stream:
+                    stream.write(",".join(self.columns) + "\n")
+            elif set(self.columns) != set(row):
+                raise ValueError(
+                    f"{self.path} has the columns {', '.join(self.columns)}, but this run logs "
+                    f"{', '.join(row)}: resume the run with the model that started it."
+                )
+            self.stream = open(self.path, "a")
+        self.stream.write(",".join(str(row[column]) for column in self.columns) + "\n")
+        self.stream.flush()
+
+    def close(self):
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None

@@ -5,23 +5,30 @@
     gan.train(iterations=30000, batch_size=32, sample_interval=200)   # grids land in images/
 
 Read it top to bottom: build the discriminator and compile it on its own; build the generator;
-freeze the discriminator and stack it on the generator (the "combined" model) and compile that;
-then the loop: train the discriminator on real and on generated images, train the generator
-through the frozen discriminator, and now and then save a grid of samples. (Each iteration's
-steps run as one compiled call by default; `train_iteration` says why and how.)
+freeze the discriminator inside the "combined" model and compile that; then the loop: train the
+discriminator on real and on generated images, train the generator through the frozen
+discriminator, and now and then save a grid of samples.
+
+A variant is a small subclass that overrides what it changes: the builders (DCGAN), the loss and
+the targets (LSGAN, WGAN), what a batch is and what the generator is given (CGAN).
 """
 
 import numpy as np
 import keras
 from keras import layers, ops
 
-from keras_gan import checks, datasets
-from keras_gan.callbacks import CallbackList, History, standard_callbacks
-from keras_gan.checkpoints import checkpoint_path, load_checkpoint
+from keras_gan import checks, compiled, datasets, runs, settings
 
 
 class GAN:
     """A generator and a discriminator, trained against each other with `train_on_batch`."""
+
+    # What D learns to answer for real and for generated images, and what G wants D to answer.
+    real_target = 1.0
+    fake_target = 0.0
+    valid_target = 1.0
+    grid_shape = (5, 5)  # rows and columns of the sample grids
+    inapplicable_settings = {}  # a variant's settings that mean nothing for it: refused if given
 
     def __init__(
         self,
@@ -33,11 +40,15 @@ class GAN:
         discriminator_learning_rate=None,  # None: use learning_rate
         d_steps=1,  # discriminator steps per generator step
         from_logits=False,  # True: D outputs a logit and the loss applies the sigmoid itself
-        label_smoothing=0.0,  # one-sided: D learns "real" as 1 - label_smoothing
+        label_smoothing=0.0,  # one-sided: D learns "real" as real_target * (1 - label_smoothing)
         seed=None,  # same seed, same weights, same batches, same losses (on CPU)
-        one_call=True,  # run each iteration's steps as one compiled call (see train_iteration)
-        jit_compile="auto",  # XLA: "auto" uses it where it measured faster (one_call.py)
+        one_call=True,  # run each iteration's steps as one compiled call (see run_iteration)
+        jit_compile="auto",  # XLA: "auto" uses it where it measured faster (compiled.py)
     ):
+        checks.check_gan_settings(self, img_shape, latent_dim, learning_rate, beta_1,
+                                  generator_learning_rate, discriminator_learning_rate, d_steps,
+                                  from_logits, label_smoothing, seed, one_call, jit_compile)
+        checks.check_applicable(self, self.get_config())
         self.img_shape = tuple(img_shape)
         self.latent_dim = latent_dim
         self.d_steps = d_steps
@@ -46,43 +57,47 @@ class GAN:
         self.seed = seed
         self.one_call = one_call
         self.jit_compile = jit_compile
-        self._compiled_iteration = None  # built at the first one-call iteration
-        checks.check_gan_settings(self.img_shape, latent_dim, d_steps, label_smoothing, jit_compile)
-        if seed is not None:
-            keras.utils.set_random_seed(seed)
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(seed)  # the batches and the noise: the GAN's own draws
         self.iteration = 0  # iterations trained so far; a resumed run carries on from here
-        self.fixed_noise = self.rng.normal(size=(25, latent_dim)).astype("float32")
+        self.stop_training = False  # set by Ctrl-C or a callback: the run ends after this iteration
+        self.output_dir = None  # the folder this GAN's run writes to, once it has one
+        self.fixed_noise = self.noise(int(np.prod(self.grid_shape)))  # the grids' noise, kept
+        self._compiled_iteration = None
+        self._traced_steps = None
 
-        # Build and compile the discriminator. It learns to say 1 for real images, 0 for fakes.
-        self.discriminator = self.build_discriminator()
-        self.discriminator.compile(
-            loss=keras.losses.BinaryCrossentropy(from_logits=from_logits),
-            optimizer=self.build_optimizer(discriminator_learning_rate or learning_rate, beta_1),
-            metrics=discriminator_metrics(from_logits),
-            jit_compile=jit_compile,
-        )
+        # Keras draws its initial weights from Python's `random`: a seed fixes them, and the
+        # caller's own random state is put back afterwards.
+        with settings.seeded_python_random(seed):
+            # Build and compile the discriminator. It learns to tell real images from fakes.
+            self.discriminator = self.build_discriminator()
+            discriminator_optimizer = self.build_optimizer(
+                learning_rate if discriminator_learning_rate is None else discriminator_learning_rate, beta_1
+            )
+            self.discriminator.compile(
+                loss=self.build_loss(),
+                optimizer=discriminator_optimizer,
+                metrics=self.discriminator_metrics(),
+                jit_compile=jit_compile,
+            )
 
-        # Build the generator. It turns a noise vector z into an image.
-        self.generator = self.build_generator()
+            # Build the generator. It turns a noise vector z into an image.
+            self.generator = self.build_generator()
 
-        # The combined model z -> D(G(z)) trains the generator to fool the discriminator.
-        # The discriminator inside it must stay fixed. Here that is only marked: Keras 3 reads the
-        # flag when a train function is built, so the step methods below set it before each step
-        # (and D's summary() shows 0 trainable weights between steps). The combined model needs
-        # its own optimizer: one Adam shared by both models fails in Keras 3.
-        z = keras.Input(shape=(latent_dim,), name="z")
-        self.discriminator.trainable = False
-        validity = self.discriminator(self.generator(z))
-        self.combined = keras.Model(z, validity, name="combined")
-        self.combined.compile(
-            loss=keras.losses.BinaryCrossentropy(from_logits=from_logits),
-            optimizer=self.build_optimizer(generator_learning_rate or learning_rate, beta_1),
-            jit_compile=jit_compile,
-        )
+            # The combined model z -> D(G(z)) trains the generator to fool the discriminator.
+            # The discriminator inside it must stay fixed. Here that is only marked: Keras 3 reads
+            # the flag when a train function is built, so the step methods below set it before
+            # each step (and D's summary() shows 0 trainable weights between steps).
+            self.discriminator.trainable = False
+            self.combined = self.build_combined()
+            generator_optimizer = self.build_optimizer(
+                learning_rate if generator_learning_rate is None else generator_learning_rate, beta_1
+            )
+            # Each compiled model needs its own optimizer: one Adam shared by both fails in Keras 3.
+            checks.check_separate_optimizers(discriminator_optimizer, generator_optimizer)
+            self.combined.compile(loss=self.build_loss(), optimizer=generator_optimizer, jit_compile=jit_compile)
 
     # ----------------------------------------------------------------------------------------
-    # The two networks and their optimizer: override these to try another architecture.
+    # The networks, their optimizer and the game they play: override these for a variant.
 
     def build_generator(self):
         """MLP 256-512-1024, LeakyReLU(0.2) and BatchNorm(momentum 0.8), tanh image out."""
@@ -97,64 +112,138 @@ class GAN:
         return model
 
     def build_discriminator(self):
-        """MLP 512-256 with LeakyReLU(0.2); one output: the probability the image is real."""
+        """MLP 512-256 with LeakyReLU(0.2); one output: how real D finds the image."""
         model = keras.Sequential(name="discriminator")
         model.add(keras.Input(shape=self.img_shape))
         model.add(layers.Flatten())
         for units in (512, 256):
             model.add(layers.Dense(units))
             model.add(layers.LeakyReLU(negative_slope=0.2))
-        model.add(layers.Dense(1, activation=None if self.from_logits else "sigmoid"))
+        model.add(layers.Dense(1, activation=self.output_activation))
         return model
 
+    @property
+    def output_activation(self):
+        """D's last activation: a probability (sigmoid), or none when the loss takes a logit."""
+        return None if self.from_logits else "sigmoid"
+
+    def build_combined(self):
+        """The generator stacked on the (frozen) discriminator: noise -> G -> D -> verdict."""
+        z = keras.Input(shape=(self.latent_dim,), name="z")
+        return keras.Model(z, self.discriminator(self.generator(z)), name="combined")
+
     def build_optimizer(self, learning_rate, beta_1):
-        """Adam(2e-4, beta_1=0.5), as the DCGAN paper found works for GANs."""
+        """Adam(2e-4, beta_1=0.5), as the DCGAN paper found works for GANs. A new one per call."""
         return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1)
 
+    def build_loss(self):
+        """Binary cross-entropy between D's verdict and the target (1 real, 0 fake)."""
+        return keras.losses.BinaryCrossentropy(from_logits=self.from_logits)
+
+    def discriminator_metrics(self):
+        """D's accuracy and its mean output (as a probability), logged at each of its steps."""
+        return discriminator_metrics(self.from_logits)
+
+    def discriminator_logs(self, real, fake):
+        """The logs of one D step, from the logs of its real half and of its fake half."""
+        return {
+            "d_loss": 0.5 * (real["loss"] + fake["loss"]),
+            "d_accuracy": 0.5 * (real["accuracy"] + fake["accuracy"]),
+            "d_real": real["mean_output"],  # mean D(x): how real D finds real images
+            "d_fake": fake["mean_output"],  # mean D(G(z)): how real D finds the fakes
+        }
+
+    # ----------------------------------------------------------------------------------------
+    # The data, and what each network is given.
+
     def load_data(self):
-        """The training images when `train` gets none: MNIST in [-1, 1], shape (60000, 28, 28, 1)."""
+        """The training data when `train` gets none: MNIST's 60000 digits (uint8, 28x28x1)."""
         return datasets.load_mnist()
+
+    def check_data(self, data):
+        """`data` checked against the model (a clear ValueError if it does not fit)."""
+        return datasets.check_images(data, self.img_shape)
+
+    def sample_batch(self, data, batch_size):
+        """A random batch of real images, as D takes them: float32 in [-1, 1]."""
+        # Indexing picks the batch without copying the dataset; uint8 data is scaled batch by batch.
+        return datasets.to_float(data[self.rng.integers(0, len(data), batch_size)])
+
+    def generator_inputs(self, batch_size):
+        """What G is given to make a batch: noise z ~ N(0, 1)."""
+        return self.noise(batch_size)
+
+    def noise(self, n):
+        """n latent vectors z ~ N(0, 1) from the GAN's own random generator."""
+        return self.rng.normal(size=(n, self.latent_dim)).astype("float32")
+
+    def fake_batch(self, generator_inputs):
+        """A batch of generated images, as D takes them."""
+        return self.predict_on_batch(self.generator, generator_inputs)
+
+    def targets(self, value, batch):
+        """One target per example of `batch`: what the loss compares D's output with."""
+        return ops.full((batch_length(batch), 1), value, dtype="float32")
 
     # ----------------------------------------------------------------------------------------
     # One training step of each network.
 
-    def train_discriminator(self, real_images, noise):
-        """One step of D on a real batch (label 1), then one on a generated batch (label 0)."""
+    def train_discriminator(self, real_batch, generator_inputs):
+        """One step of D on a real batch (target 1), then one on a generated batch (target 0)."""
         # Keras 3 reads `trainable` when a model first builds its train function (the JAX
         # backend: at every call), not at compile() as Keras 2 did. So the freeze set above must
         # be lifted for D's own steps (else D "has no trainable weights" and never learns), and
         # restored for the combined step.
         self.discriminator.trainable = True
-        fake_images = self.generator.predict_on_batch(noise)
-        real = self.discriminator.train_on_batch(real_images, self.real_labels, return_dict=True)
-        fake = self.discriminator.train_on_batch(fake_images, self.fake_labels, return_dict=True)
-        return discriminator_logs(real, fake)
+        fake_batch = self.fake_batch(generator_inputs)
+        real_target = self.real_target * (1.0 - self.label_smoothing)
+        real = self.train_on_batch(self.discriminator, real_batch, self.targets(real_target, real_batch))
+        fake = self.train_on_batch(self.discriminator, fake_batch, self.targets(self.fake_target, fake_batch))
+        return self.discriminator_logs(real, fake)
 
-    def train_generator(self, noise):
+    def train_generator(self, generator_inputs):
         """One step of G through the frozen D, asking D to call its images real."""
         self.discriminator.trainable = False
-        g_loss = self.combined.train_on_batch(noise, self.valid_labels)
-        return {"g_loss": g_loss}
+        valid = self.targets(self.valid_target, generator_inputs)
+        return {"g_loss": self.train_on_batch(self.combined, generator_inputs, valid)["loss"]}
 
-    def train_iteration(self, real_batches, d_noises, g_noise):
-        """One iteration: D's step(s) on real and generated batches, then G's step; the logs.
-
-        With `one_call=True` (the default) the same steps, on the same models, run as one
-        compiled call instead of four Keras calls: 2.2x faster for the MLP on TensorFlow, as
-        each call costs more than its arithmetic (keras_gan/one_call.py; tests/test_one_call.py proves
-        both ways give the same weights). `one_call=False` runs the methods above, the way the
-        2018 code reads.
-        """
-        if self.one_call:
-            if self._compiled_iteration is None:
-                from keras_gan.one_call import compile_iteration
-
-                self._compiled_iteration = compile_iteration(self, self.jit_compile)
-            return self._compiled_iteration(real_batches, d_noises, g_noise)
-        for real_images, noise in zip(real_batches, d_noises):
-            logs = self.train_discriminator(real_images, noise)  # the logs keep D's last step
-        logs.update(self.train_generator(g_noise))
+    def train_iteration(self, real_batches, d_generator_inputs, g_generator_inputs):
+        """One iteration: D's step on each real batch (`d_steps` of them), then G's step."""
+        for real_batch, generator_inputs in zip(real_batches, d_generator_inputs):
+            logs = self.train_discriminator(real_batch, generator_inputs)  # logs keep D's last step
+        logs.update(self.train_generator(g_generator_inputs))
         return logs
+
+    def train_on_batch(self, model, inputs, targets):
+        """One optimizer step of a compiled model on one batch; its logs (loss and metrics).
+
+        This is Keras' `model.train_on_batch`. Inside the compiled iteration (`one_call=True`),
+        it is the step `train_on_batch` wraps, `model.train_step`, traced (compiled.py).
+        """
+        if self._traced_steps is not None:
+            return self._traced_steps.train_on_batch(model, inputs, targets)
+        return model.train_on_batch(inputs, targets, return_dict=True)
+
+    def predict_on_batch(self, model, inputs):
+        """A model's output for one batch, in inference mode: Keras' `predict_on_batch`."""
+        if self._traced_steps is not None:
+            return self._traced_steps.predict_on_batch(model, inputs)
+        return model.predict_on_batch(inputs)
+
+    def run_iteration(self, real_batches, d_generator_inputs, g_generator_inputs):
+        """`train_iteration`, with its logs as floats.
+
+        With `one_call=True` (the default) the methods above run traced into one compiled call
+        instead of four Keras calls per iteration: 2.2x faster for the MLP on TensorFlow, as each
+        call costs more than its arithmetic (compiled.py; tests/test_compiled.py proves both ways
+        train the same weights). `one_call=False` runs them as they read, call by call.
+        """
+        batches = (real_batches, d_generator_inputs, g_generator_inputs)
+        if not self.one_call:
+            return {name: float(value) for name, value in self.train_iteration(*batches).items()}
+        if self._compiled_iteration is None:
+            self._compiled_iteration = compiled.compile_iteration(self)
+        return self._compiled_iteration(*batches)
 
     # ----------------------------------------------------------------------------------------
     # The training loop.
@@ -165,7 +254,7 @@ class GAN:
         batch_size=32,
         sample_interval=200,
         data=None,
-        output_dir="images",
+        output_dir=None,
         checkpoint_interval=1000,
         log_interval=1,
         resume=False,
@@ -173,62 +262,74 @@ class GAN:
         verbose=1,
         callbacks=(),
     ):
-        """Train up to iteration `iterations` (a resumed run keeps its numbering); return the losses.
+        """Train up to iteration `iterations` (a resumed run keeps its numbering); return the logs.
 
-        Every `sample_interval` iterations a 5x5 grid goes to `<output_dir>/<iteration>.png`, the
-        losses to `metrics.csv` and `losses.png`; every `checkpoint_interval` a checkpoint.
-        `data` is an array of images (N, *img_shape) in [-1, 1] (uint8 is scaled for you);
-        None means `self.load_data()`.
+        Every `sample_interval` iterations a grid of samples goes to `<output_dir>/<iteration>.png`,
+        the logs to `metrics.csv` and `losses.png`; every `checkpoint_interval` a checkpoint.
+        `output_dir=None` is `images/`, or `images-2/`, ... when that holds an earlier run.
+        `data`: images (N, *img_shape), float in [-1, 1] or uint8 pixels; None: `self.load_data()`.
         """
-        checks.check_training_arguments(
-            iterations, batch_size, sample_interval, checkpoint_interval, log_interval
-        )
-        checks.prepare_output_dir(self, output_dir, resume, overwrite)
-        images = datasets.check_images(self.load_data() if data is None else data, self.img_shape)
-        checks.check_batch_size(batch_size, len(images))
-        if resume:
-            load_checkpoint(self, checkpoint_path(output_dir))
-        checks.check_iterations_ahead(iterations, self.iteration)
-        history = History()
-        run = CallbackList(
-            standard_callbacks(output_dir, sample_interval, checkpoint_interval, log_interval, verbose)
-            + [history, *callbacks]
-        )
+        # Everything is checked before anything is built, loaded or deleted.
+        checks.check_training_arguments(iterations, batch_size, sample_interval, checkpoint_interval, log_interval)
+        data = self.check_data(self.load_data() if data is None else data)
+        checks.check_batch_size(batch_size, batch_length(data))
+        run = runs.Run(self, iterations, output_dir, resume, overwrite, sample_interval,
+                       checkpoint_interval, log_interval, verbose, callbacks)
 
-        # Labels for the three kinds of batch; one-sided smoothing softens only the "real" ones.
-        self.real_labels = np.full((batch_size, 1), 1.0 - self.label_smoothing, "float32")
-        self.fake_labels = np.zeros((batch_size, 1), "float32")
-        self.valid_labels = np.ones((batch_size, 1), "float32")
-
-        with run.running(self, iterations) as interrupt:
-            while self.iteration < iterations and not interrupt.requested:
-                real_batches, d_noises = [], []
-                for _ in range(self.d_steps):
-                    # Indexing picks a random batch without copying the dataset.
-                    real_batches.append(images[self.rng.integers(0, len(images), batch_size)])
-                    d_noises.append(self.noise(batch_size))
-                logs = self.train_iteration(real_batches, d_noises, self.noise(batch_size))
-                self.iteration += 1
-                run.on_iteration_end(self, self.iteration, logs)
-        return history.history
-
-    def noise(self, n):
-        """n latent vectors z ~ N(0, 1) from the GAN's own random generator."""
-        return self.rng.normal(size=(n, self.latent_dim)).astype("float32")
+        with run:  # however the run ends, its grid, logs and checkpoint are saved
+            while self.iteration < iterations and not self.stop_training:
+                real_batches = [self.sample_batch(data, batch_size) for _ in range(self.d_steps)]
+                d_inputs = [self.generator_inputs(batch_size) for _ in range(self.d_steps)]
+                g_inputs = self.generator_inputs(batch_size)
+                with run.holding_ctrl_c():  # the step, its count and its log row go together
+                    logs = self.run_iteration(real_batches, d_inputs, g_inputs)
+                    self.iteration += 1
+                    run.record(logs)
+                run.on_iteration_end(logs)  # grids, checkpoints, plots and your callbacks
+        return run.history
 
     # ----------------------------------------------------------------------------------------
     # Using the trained generator.
 
-    def generate(self, n, noise=None, batch_size=1000):
-        """n samples as a numpy array (n, *img_shape) in [-1, 1]; from `noise` (n, latent_dim) if given."""
-        if noise is None:
-            noise = np.random.default_rng().normal(size=(n, self.latent_dim))
-        noise = np.asarray(noise, dtype="float32")
+    def generate(self, n, noise=None, seed=None, batch_size=1000):
+        """n samples as a numpy array (n, *img_shape) in [-1, 1].
+
+        From `noise` (n, latent_dim) if given, else from noise drawn with `seed` (None: fresh).
+        """
+        noise = checks.check_noise(n, noise, self.latent_dim, seed)
+        return self.predict_in_batches(noise, batch_size)
+
+    def sample_grid(self):
+        """The samples a grid shows (from the fixed noise, so grids compare), and its columns."""
+        return self.generate(len(self.fixed_noise), noise=self.fixed_noise), self.grid_shape[1]
+
+    def predict_in_batches(self, generator_inputs, batch_size=1000):
+        """The generator's images for `generator_inputs`, `batch_size` at a time, as numpy."""
+        count = batch_length(generator_inputs)
         batches = [
-            self.generator.predict_on_batch(noise[start : start + batch_size])
-            for start in range(0, len(noise), batch_size)
+            self.generator.predict_on_batch(keras.tree.map_structure(lambda x: x[start : start + batch_size], generator_inputs))
+            for start in range(0, count, batch_size)
         ]
         return np.concatenate(batches) if batches else np.zeros((0, *self.img_shape), "float32")
+
+    # ----------------------------------------------------------------------------------------
+    # Saving: what a checkpoint needs to rebuild this GAN.
+
+    def __new__(cls, *args, **kwargs):
+        # Remember the arguments the GAN is built with (as Keras layers do for get_config), so a
+        # checkpoint can rebuild it, subclass settings included.
+        gan = super().__new__(cls)
+        gan._arguments = settings.call_arguments(cls, args, kwargs)
+        return gan
+
+    def get_config(self):
+        """The arguments this GAN was built with: `type(gan)(**gan.get_config())` rebuilds it."""
+        return dict(self._arguments)
+
+
+def batch_length(batch):
+    """How many examples a batch (an array, or a list of arrays such as images and labels) holds."""
+    return int(keras.tree.flatten(batch)[0].shape[0])
 
 
 def discriminator_metrics(from_logits):
@@ -237,7 +338,7 @@ def discriminator_metrics(from_logits):
     def probability(y_pred):
         return ops.sigmoid(y_pred) if from_logits else y_pred
 
-    # Labels are thresholded too, so one-sided smoothed labels (0.9) still count as "real".
+    # Targets are thresholded too, so one-sided smoothed targets (0.9) still count as "real".
     def accuracy(y_true, y_pred):
         return ops.mean(ops.cast((y_true > 0.5) == (probability(y_pred) > 0.5), "float32"))
 
@@ -245,13 +346,3 @@ def discriminator_metrics(from_logits):
         return ops.mean(probability(y_pred))
 
     return [accuracy, mean_output]
-
-
-def discriminator_logs(real, fake):
-    """The logs of one discriminator step from the logs of its real half and its fake half."""
-    return {
-        "d_loss": 0.5 * (real["loss"] + fake["loss"]),
-        "d_accuracy": 0.5 * (real["accuracy"] + fake["accuracy"]),
-        "d_real": real["mean_output"],  # mean D(x): how real D finds real images
-        "d_fake": fake["mean_output"],  # mean D(G(z)): how real D finds the fakes
-    }

@@ -39,3 +39,17 @@ class FreezeSafeBatchNormalization(layers.BatchNormalization):
             epsilon=self.epsilon,
         )
         return ops.cast(outputs, self.compute_dtype)
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
+class ClipWeights(keras.constraints.Constraint):
+    """Clip every weight to [-clip_value, clip_value], the WGAN critic's Lipschitz constraint."""
+
+    def __init__(self, clip_value=0.01):
+        self.clip_value = clip_value
+
+    def __call__(self, weight):
+        return ops.clip(weight, -self.clip_value, self.clip_value)
+
+    def get_config(self):
+        return {"clip_value": self.clip_value}

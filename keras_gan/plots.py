@@ -16,12 +16,15 @@ from keras_gan.files import atomic_path
 
 
 def to_uint8(images):
-    """Images in [-1, 1] -> uint8 pixels in [0, 255]."""
-    return np.clip(np.rint((np.asarray(images) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    """Images in [-1, 1] (or uint8 pixels already) -> uint8 pixels in [0, 255]."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        return images
+    return np.clip(np.rint((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
 def grid_image(images, columns=5, padding=2, scale=3):
-    """Tile images (N, H, W, C) in [-1, 1] into one PIL image, `columns` per row, enlarged."""
+    """Tile images (N, H, W, C), in [-1, 1] or uint8, into one PIL image, `columns` per row, enlarged."""
     pixels = to_uint8(images)
     count, height, width, channels = pixels.shape
     rows = -(-count // columns)
@@ -66,10 +69,12 @@ def interpolation_noise(latent_dim, rows=5, steps=8, seed=None):
     return (start + fractions * (end - start)).reshape(rows * steps, latent_dim).astype("float32")
 
 
-def save_interpolation(gan, path, rows=5, steps=8, seed=None):
-    """A grid whose rows walk linearly between random latent points: a smooth G morphs digits."""
+def save_interpolation(gan, path, rows=5, steps=8, seed=None, **generate_options):
+    """A grid whose rows walk linearly between random latent points: a smooth G morphs digits.
+
+    `generate_options` go to `gan.generate` (e.g. `labels=7` for a conditional GAN)."""
     noise = interpolation_noise(gan.latent_dim, rows, steps, seed)
-    return save_grid(gan.generate(len(noise), noise=noise), path, columns=steps)
+    return save_grid(gan.generate(len(noise), noise=noise, **generate_options), path, columns=steps)
 
 
 def grid_paths(folder):
@@ -116,7 +121,11 @@ def running_mean(values, window):
 
 
 def save_loss_plot(metrics_path, path, window=100):
-    """Plot G and D losses and D(x) / D(G(z)) over iterations, smoothed by a running mean."""
+    """Plot the losses, and what D says of real and fake images, over iterations (running means).
+
+    Left: every logged loss (`*_loss`). Right: D(x) and D(G(z)) (and a critic's Wasserstein
+    estimate, for a WGAN), on a 0..1 scale when they are probabilities.
+    """
     from matplotlib.figure import Figure  # Figure, not pyplot: no GUI, no global state.
 
     metrics = read_metrics(metrics_path)
@@ -125,15 +134,23 @@ def save_loss_plot(metrics_path, path, window=100):
     iterations = metrics["iteration"]
     figure = Figure(figsize=(9, 3.6), layout="constrained")
     losses, outputs = figure.subplots(1, 2)
-    for name, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
-        losses.plot(iterations, running_mean(metrics[name], window), label=label)
+    for name in [name for name in metrics if name.endswith("_loss")]:
+        losses.plot(iterations, running_mean(metrics[name], window), label=LABELS.get(name, name))
     losses.set(title="Losses", xlabel="iteration")
-    for name, label in (("d_real", "D(x), real"), ("d_fake", "D(G(z)), fake")):
-        outputs.plot(iterations, running_mean(metrics[name], window), label=label)
-    outputs.set(title="What D says (1 = real)", xlabel="iteration", ylim=(0, 1))
+    shown = [name for name in ("d_real", "d_fake", "wasserstein") if name in metrics]
+    for name in shown:
+        outputs.plot(iterations, running_mean(metrics[name], window), label=LABELS.get(name, name))
+    probabilities = all(0.0 <= metrics[name].min() and metrics[name].max() <= 1.0 for name in shown)
+    outputs.set(title="What D says" + (" (1 = real)" if probabilities else ""), xlabel="iteration")
+    if probabilities:
+        outputs.set_ylim(0, 1)
     for axes in (losses, outputs):
         axes.legend()
         axes.grid(alpha=0.3)
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=100)
     return path
+
+
+LABELS = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x), real", "d_fake": "D(G(z)), fake",
+          "wasserstein": "D(x) - D(G(z))"}

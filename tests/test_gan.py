@@ -1,4 +1,7 @@
-"""The classic GAN on Keras 3: the right models, the freeze working on every call the loop makes."""
+"""The classic GAN on Keras 3: the right models, the freeze working on every call the loop makes,
+the step methods usable by hand, and every setting checked."""
+
+import random
 
 import keras
 import numpy as np
@@ -27,12 +30,6 @@ def changed(before, model):
     return [not np.array_equal(old, ops.convert_to_numpy(new)) for old, new in zip(before, model.variables)]
 
 
-def set_labels(gan, batch=BATCH):
-    gan.real_labels = np.ones((batch, 1), "float32")
-    gan.fake_labels = np.zeros((batch, 1), "float32")
-    gan.valid_labels = np.ones((batch, 1), "float32")
-
-
 class GANWithBatchNormInD(GAN):
     """The MLP GAN with BatchNormalization in the discriminator, to test its statistics."""
 
@@ -43,6 +40,15 @@ class GANWithBatchNormInD(GAN):
             [keras.Input(self.img_shape), *hidden, layers.BatchNormalization(), model.layers[-1]],
             name="discriminator",
         )
+
+
+class TargetRecordingGAN(GAN):
+    """Records the targets each step trains towards (four calls, so they are numpy-readable)."""
+
+    def train_on_batch(self, model, inputs, targets):
+        self.recorded = getattr(self, "recorded", [])
+        self.recorded.append((model.name, ops.convert_to_numpy(targets).ravel().tolist()))
+        return super().train_on_batch(model, inputs, targets)
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +73,17 @@ def test_each_compiled_model_has_its_own_optimizer(gan):
     assert gan.discriminator.optimizer is not gan.combined.optimizer
 
 
+def test_a_build_optimizer_returning_one_optimizer_twice_is_refused_at_construction():
+    class SharedOptimizerGAN(GAN):
+        def build_optimizer(self, learning_rate, beta_1):
+            if not hasattr(self, "shared"):
+                self.shared = super().build_optimizer(learning_rate, beta_1)
+            return self.shared
+
+    with pytest.raises(ValueError, match="same optimizer.*needs its own"):
+        SharedOptimizerGAN()
+
+
 def test_combined_model_is_generator_then_discriminator(gan):
     noise = random_noise(gan)
     expected = gan.discriminator(gan.generator(noise, training=False), training=False)
@@ -74,18 +91,16 @@ def test_combined_model_is_generator_then_discriminator(gan):
 
 
 def test_discriminator_step_trains_discriminator_not_generator(gan):
-    set_labels(gan)
     d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
     logs = gan.train_discriminator(random_images(), random_noise(gan))
     assert all(changed(d_before, gan.discriminator)), "every D weight must move in D's step"
     assert not any(changed(g_before, gan.generator)), "G must not change in D's step"
     assert set(logs) == {"d_loss", "d_accuracy", "d_real", "d_fake"}
-    assert all(np.isfinite(value) for value in logs.values())
-    assert 0.0 <= logs["d_accuracy"] <= 1.0 and 0.0 < logs["d_real"] < 1.0
+    assert all(np.isfinite(float(value)) for value in logs.values())
+    assert 0.0 <= float(logs["d_accuracy"]) <= 1.0 and 0.0 < float(logs["d_real"]) < 1.0
 
 
 def test_generator_step_trains_generator_through_frozen_discriminator(gan):
-    set_labels(gan)
     gan.train_discriminator(random_images(), random_noise(gan))  # the loop's order: D, then G
     d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
     logs = gan.train_generator(random_noise(gan))
@@ -93,12 +108,21 @@ def test_generator_step_trains_generator_through_frozen_discriminator(gan):
     trainable = {id(v) for v in gan.generator.trainable_variables}
     moved = changed(g_before, gan.generator)
     assert all(m for m, v in zip(moved, gan.generator.variables) if id(v) in trainable)
-    assert np.isfinite(logs["g_loss"])
+    assert np.isfinite(float(logs["g_loss"]))
+
+
+def test_step_methods_work_by_hand_before_train_for_any_batch_size():
+    # Called by hand in a fresh notebook (no train() yet), with batches of two sizes: the targets
+    # are made for the batch each step is given.
+    gan = GAN(seed=1)
+    for size in (3, 5):
+        d_logs = gan.train_discriminator(random_images(size), random_noise(gan, size))
+        g_logs = gan.train_generator(random_noise(gan, size))
+        assert np.isfinite(float(d_logs["d_loss"])) and np.isfinite(float(g_logs["g_loss"]))
 
 
 def test_discriminator_frozen_in_combined_step_including_batchnorm_statistics():
     gan = GANWithBatchNormInD(seed=0)
-    set_labels(gan)
     batchnorm = [l for l in gan.discriminator.layers if isinstance(l, layers.BatchNormalization)][0]
     statistics = lambda: [ops.convert_to_numpy(v) for v in (batchnorm.moving_mean, batchnorm.moving_variance)]
 
@@ -116,7 +140,6 @@ def test_discriminator_frozen_in_combined_step_including_batchnorm_statistics():
 def test_freeze_holds_over_many_alternating_steps():
     # Keras 3 builds each train function once: the freeze must hold on later calls too.
     gan = GAN(seed=3)
-    set_labels(gan)
     for step in range(3):
         d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
         gan.train_discriminator(random_images(seed=step), random_noise(gan, seed=step))
@@ -124,6 +147,16 @@ def test_freeze_holds_over_many_alternating_steps():
         d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
         gan.train_generator(random_noise(gan, seed=10 + step))
         assert any(changed(g_before, gan.generator)) and not any(changed(d_before, gan.discriminator))
+
+
+def test_targets_are_one_for_real_zero_for_fake_one_for_valid_with_one_sided_smoothing(tmp_path):
+    gan = TargetRecordingGAN(seed=0, label_smoothing=0.1, one_call=False)
+    gan.train(iterations=1, batch_size=4, data=random_images(8), output_dir=tmp_path, verbose=0)
+    assert gan.recorded == [
+        ("discriminator", [pytest.approx(0.9)] * 4),  # real, smoothed on one side only
+        ("discriminator", [0.0] * 4),  # fake
+        ("combined", [1.0] * 4),  # what G asks D to say
+    ]
 
 
 def test_generate_returns_samples_in_range(gan):
@@ -134,6 +167,28 @@ def test_generate_returns_samples_in_range(gan):
     assert samples.std() > 0.0
     noise = random_noise(gan, 4)
     np.testing.assert_allclose(gan.generate(4, noise=noise), gan.generate(4, noise=noise))
+
+
+def test_generate_with_a_seed_is_reproducible_and_without_one_is_not(gan):
+    np.testing.assert_array_equal(gan.generate(6, seed=3), gan.generate(6, seed=3))
+    assert not np.array_equal(gan.generate(6, seed=3), gan.generate(6, seed=4))
+    assert not np.array_equal(gan.generate(6), gan.generate(6))
+    assert gan.generate(0).shape == (0, 28, 28, 1)
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"n": 3, "noise": np.zeros((5, 100))}, r"noise has shape \(5, 100\).*\(3, 100\)"),
+        ({"n": 2, "noise": np.zeros((2, 7))}, r"shape \(2, 100\)"),
+        ({"n": -1}, "n must be a whole number >= 0"),
+        ({"n": 2.5}, "n must be a whole number >= 0"),
+        ({"n": 2, "noise": np.zeros((2, 100)), "seed": 1}, "either noise or seed"),
+    ],
+)
+def test_bad_generate_arguments_are_clear_errors(gan, arguments, message):
+    with pytest.raises(ValueError, match=message):
+        gan.generate(**arguments)
 
 
 def test_same_seed_gives_same_losses(tmp_path):
@@ -147,14 +202,27 @@ def test_same_seed_gives_same_losses(tmp_path):
     assert other["g_loss"] != runs[0]["g_loss"]
 
 
-def test_logits_and_one_sided_label_smoothing_train(tmp_path):
-    gan = GAN(seed=0, from_logits=True, label_smoothing=0.1)
+def test_a_seed_fixes_the_weights_without_touching_the_callers_random_state():
+    random.seed(123)
+    np.random.seed(123)
+    expected_python, expected_numpy = random.random(), np.random.random()
+    random.seed(123)
+    np.random.seed(123)
+    first = GAN(seed=5)
+    assert (random.random(), np.random.random()) == (expected_python, expected_numpy)
+    second = GAN(seed=5)
+    for a, b in zip(first.generator.weights + first.discriminator.weights, second.generator.weights + second.discriminator.weights):
+        np.testing.assert_array_equal(ops.convert_to_numpy(a), ops.convert_to_numpy(b))
+    third = GAN(seed=6)
+    assert not np.array_equal(ops.convert_to_numpy(first.generator.weights[0]), ops.convert_to_numpy(third.generator.weights[0]))
+
+
+def test_logits_train_and_report_probabilities(tmp_path):
+    gan = GAN(seed=0, from_logits=True)
     assert gan.discriminator.layers[-1].activation.__name__ == "linear"
     history = gan.train(iterations=3, batch_size=8, data=random_images(32), output_dir=tmp_path, verbose=0)
     assert np.all(np.isfinite(history["d_loss"]))
     assert all(0.0 < p < 1.0 for p in history["d_real"]), "D(x) is reported as a probability"
-    np.testing.assert_allclose(gan.real_labels, 0.9)
-    np.testing.assert_allclose(gan.fake_labels, 0.0)
 
 
 def test_smoothed_labels_still_count_as_real_for_accuracy():
@@ -176,6 +244,16 @@ def test_d_steps_and_separate_learning_rates(tmp_path):
     assert int(gan.combined.optimizer.iterations) == 2
 
 
+def test_a_learning_rate_of_zero_freezes_that_network(tmp_path):
+    # The classroom experiment "freeze D and watch G": 0 is a rate, not "use the default".
+    gan = GAN(seed=0, discriminator_learning_rate=0.0)
+    assert float(gan.discriminator.optimizer.learning_rate) == 0.0
+    d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
+    gan.train(iterations=2, batch_size=8, data=random_images(32), output_dir=tmp_path, verbose=0)
+    assert not any(changed(d_before, gan.discriminator))
+    assert any(changed(g_before, gan.generator))
+
+
 @pytest.mark.parametrize(
     "settings, message",
     [
@@ -184,8 +262,23 @@ def test_d_steps_and_separate_learning_rates(tmp_path):
         ({"d_steps": 1.5}, "d_steps"),
         ({"label_smoothing": 0.7}, "label_smoothing"),
         ({"jit_compile": "xla"}, "jit_compile"),
+        ({"learning_rate": -1e-4}, "learning_rate must be a number >= 0"),
+        ({"generator_learning_rate": float("nan")}, "generator_learning_rate"),
+        ({"discriminator_learning_rate": "fast"}, "discriminator_learning_rate"),
+        ({"beta_1": 1.5}, r"beta_1 must be in \[0, 1\)"),
+        ({"one_call": "yes"}, "one_call must be True or False"),
+        ({"from_logits": 1}, "from_logits must be True or False"),
+        ({"seed": -3}, "seed must be a whole number"),
     ],
 )
 def test_bad_settings_are_clear_errors(settings, message):
     with pytest.raises(ValueError, match=message):
         GAN(**settings)
+
+
+def test_get_config_rebuilds_the_same_gan():
+    gan = GAN(latent_dim=16, learning_rate=1e-3, seed=2)
+    assert gan.get_config() == {"latent_dim": 16, "learning_rate": 1e-3, "seed": 2}
+    rebuilt = type(gan)(**gan.get_config())
+    for a, b in zip(gan.generator.weights, rebuilt.generator.weights):
+        np.testing.assert_array_equal(ops.convert_to_numpy(a), ops.convert_to_numpy(b))

@@ -27,12 +27,13 @@ def tiny_mnist_folder(tmp_path):
     return tmp_path
 
 
-def test_local_idx_folder_gives_scaled_images(tiny_mnist_folder):
+def test_local_idx_folder_gives_uint8_images_and_labels(tiny_mnist_folder):
     images, labels = load_mnist(tiny_mnist_folder, with_labels=True)
     raw = read_idx(tiny_mnist_folder / "train-images-idx3-ubyte.gz")
-    assert images.shape == (6, 28, 28, 1) and images.dtype == np.float32
-    np.testing.assert_allclose(images[..., 0], raw / 127.5 - 1.0, atol=1e-6)
-    assert labels.shape == (6,)
+    assert images.shape == (6, 28, 28, 1) and images.dtype == np.uint8
+    np.testing.assert_array_equal(images[..., 0], raw)
+    np.testing.assert_allclose(datasets.scale_images(images)[..., 0], raw / 127.5 - 1.0, atol=1e-6)
+    assert labels.shape == (6,) and labels.dtype == np.int64
     assert load_mnist(tiny_mnist_folder, split="test").shape == (4, 28, 28, 1)
 
 
@@ -46,7 +47,7 @@ def test_keras_npz_in_the_folder_is_read(tmp_path):
     arrays = {"x_train": rng.integers(0, 256, (3, 28, 28), dtype=np.uint8), "y_train": np.arange(3),
               "x_test": np.zeros((2, 28, 28), np.uint8), "y_test": np.arange(2)}
     np.savez(tmp_path / "mnist.npz", **arrays)
-    np.testing.assert_allclose(load_mnist(tmp_path)[..., 0], arrays["x_train"] / 127.5 - 1, atol=1e-6)
+    np.testing.assert_array_equal(load_mnist(tmp_path)[..., 0], arrays["x_train"])
 
 
 def test_real_mnist_files_read(mnist_data_dir):
@@ -100,15 +101,17 @@ def test_failed_download_says_how_to_use_a_local_copy(monkeypatch):
         load_mnist()
 
 
-def test_check_images_adds_the_channel_and_scales_uint8():
+def test_check_images_adds_the_channel_and_keeps_uint8_without_a_copy():
     pixels = np.array([[[0, 255]]], np.uint8)
-    np.testing.assert_allclose(check_images(pixels, (1, 2, 1))[..., 0], [[[-1.0, 1.0]]])
+    checked = check_images(pixels, (1, 2, 1))
+    assert checked.dtype == np.uint8 and np.shares_memory(checked, pixels)
+    np.testing.assert_allclose(datasets.to_float(checked)[..., 0], [[[-1.0, 1.0]]])
 
 
 def test_check_images_rejects_other_shapes_and_ranges():
     with pytest.raises(ValueError, match=r"shape \(2, 3, 3, 3\).*\(28, 28, 1\)"):
         check_images(np.zeros((2, 3, 3, 3)), (28, 28, 1))
-    with pytest.raises(ValueError, match=r"\[0, 2\].*x / 127.5 - 1"):
+    with pytest.raises(ValueError, match=r"\[0, 2\].*x / 127.5 - 1.*uint8"):
         check_images(np.array([[[[0.0]], [[2.0]]]]), (2, 1, 1))
     with pytest.raises(ValueError, match="numbers"):
         check_images(np.array([[[["a"]]]]), (1, 1, 1))

@@ -1,4 +1,5 @@
-"""A run leaves what it promises (grids, log, plot, GIF, checkpoint), and loses nothing."""
+"""A run leaves what it promises (grids, log, plot, GIF, checkpoint, generator), and loses nothing:
+not when it is stopped, re-run, resumed, overwritten, or given bad input."""
 
 import csv
 import os
@@ -7,13 +8,14 @@ import subprocess
 import sys
 import textwrap
 import time
+import tracemalloc
 
 import numpy as np
 import pytest
 from keras import layers, ops
 
 from keras_gan import GAN
-from keras_gan.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
+from keras_gan.checkpoints import checkpoint_path, load_checkpoint, read_description, save_checkpoint
 from keras_gan.plots import grid_paths, read_metrics
 
 REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -26,6 +28,14 @@ def random_images(count=64, seed=0):
 def csv_iterations(folder):
     with open(os.path.join(folder, "metrics.csv"), newline="") as stream:
         return [int(row["iteration"]) for row in csv.DictReader(stream)]
+
+
+def grid_names(folder):
+    return [os.path.basename(path) for path in grid_paths(str(folder))]
+
+
+def weights(model):
+    return [ops.convert_to_numpy(v).copy() for v in model.variables]
 
 
 @pytest.fixture(scope="module")
@@ -48,16 +58,15 @@ def test_history_has_one_finite_value_per_iteration(finished_run):
 
 def test_grids_at_start_every_interval_and_last_iteration(finished_run):
     _, _, folder = finished_run
-    names = [os.path.basename(path) for path in grid_paths(folder)]
-    assert names == ["0.png", "4.png", "8.png", "10.png"]
+    assert grid_names(folder) == ["0.png", "4.png", "8.png", "10.png"]
 
 
-def test_run_writes_metrics_plot_gif_and_checkpoint(finished_run):
+def test_run_writes_metrics_plot_gif_checkpoint_and_generator(finished_run):
     gan, history, folder = finished_run
-    for name in ("metrics.csv", "losses.png", "progress.gif", "checkpoint.npz"):
+    for name in ("metrics.csv", "losses.png", "progress.gif", "checkpoint.npz", "generator.keras"):
         assert os.path.getsize(os.path.join(folder, name)) > 0, name
     metrics = read_metrics(os.path.join(folder, "metrics.csv"))
-    assert list(metrics) == ["iteration", "d_loss", "d_accuracy", "g_loss", "d_real", "d_fake", "time"]
+    assert list(metrics) == ["iteration", "d_loss", "d_accuracy", "d_real", "d_fake", "g_loss", "time"]
     np.testing.assert_array_equal(metrics["iteration"], np.arange(1, 11))
     np.testing.assert_allclose(metrics["g_loss"], history["g_loss"], rtol=1e-5)
     from PIL import Image
@@ -67,7 +76,7 @@ def test_run_writes_metrics_plot_gif_and_checkpoint(finished_run):
 
 def test_no_temporary_files_are_left_behind(finished_run):
     _, _, folder = finished_run
-    assert not [name for name in os.listdir(folder) if name.endswith(".tmp")]
+    assert not [name for name in os.listdir(folder) if ".tmp" in name]
 
 
 def test_log_interval_logs_every_kth_iteration(tmp_path):
@@ -75,10 +84,19 @@ def test_log_interval_logs_every_kth_iteration(tmp_path):
     assert csv_iterations(tmp_path) == [3, 6, 9]
 
 
-def test_uint8_data_is_scaled_for_the_user(tmp_path):
-    pixels = np.random.default_rng(0).integers(0, 256, (32, 28, 28), dtype=np.uint8)
-    history = GAN(seed=0).train(iterations=2, batch_size=8, data=pixels, output_dir=tmp_path, verbose=0)
+def test_uint8_data_trains_without_a_float_copy_of_the_dataset(tmp_path):
+    # A float32 copy of the data would take 4x its memory (10 GB for a CelebA-sized folder):
+    # train() keeps uint8 pixels and scales each batch as it draws it.
+    pixels = np.random.default_rng(0).integers(0, 256, (120000, 28, 28), dtype=np.uint8)  # 94 MB
+    gan = GAN(seed=0, latent_dim=8)
+    gan.train(iterations=1, batch_size=8, data=pixels[:64], output_dir=tmp_path / "warm", verbose=0)  # compile first
+    tracemalloc.start()
+    history = gan.train(iterations=4, batch_size=8, data=pixels, output_dir=tmp_path / "run", verbose=0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
     assert np.all(np.isfinite(history["d_loss"]))
+    # What the peak holds is the checkpoint's copies of the weights (~35 MB), not the data.
+    assert peak < 0.5 * pixels.nbytes, f"peak {peak / 1e6:.1f} MB while training on {pixels.nbytes / 1e6:.1f} MB of uint8"
 
 
 @pytest.mark.parametrize(
@@ -92,24 +110,63 @@ def test_uint8_data_is_scaled_for_the_user(tmp_path):
         ({"iterations": 0}, "iterations must be"),
         ({"sample_interval": 0}, "sample_interval must be"),
         ({"output_dir": "/proc/keras_gan_cannot_write_here"}, "Cannot write to the output folder"),
+        ({"resume": True, "overwrite": True}, "not both"),
+        ({"callbacks": [object()]}, "keras.callbacks.Callback instances"),
     ],
 )
 def test_bad_input_is_a_clear_error_before_training(tmp_path, arguments, message):
     gan = GAN(seed=0)
-    weights = [ops.convert_to_numpy(v) for v in gan.generator.variables]
+    before = weights(gan.generator)
     arguments = {"data": random_images(10), "output_dir": str(tmp_path / "out"), "verbose": 0, **arguments}
     with pytest.raises(ValueError, match=message):
         gan.train(iterations=arguments.pop("iterations", 3), batch_size=arguments.pop("batch_size", 4), **arguments)
     assert gan.iteration == 0
-    for old, new in zip(weights, gan.generator.variables):
-        np.testing.assert_array_equal(old, ops.convert_to_numpy(new))
+    for old, new in zip(before, weights(gan.generator)):
+        np.testing.assert_array_equal(old, new)
     assert not os.path.exists(tmp_path / "out" / "metrics.csv")
 
 
-def test_fresh_run_refuses_to_replace_an_earlier_run(finished_run, tmp_path):
+def test_overwrite_with_bad_data_deletes_nothing(finished_run, tmp_path):
+    # Found in a classroom: data * 255 with overwrite=True emptied the earlier run's folder first.
     _, _, folder = finished_run
-    with pytest.raises(ValueError, match="already holds a run.*resume=True.*overwrite=True"):
-        GAN(seed=1).train(iterations=2, batch_size=8, data=random_images(), output_dir=folder, verbose=0)
+    before = sorted(os.listdir(folder))
+    with pytest.raises(ValueError, match=r"must lie in \[-1, 1\]"):
+        GAN(seed=1).train(iterations=3, batch_size=4, data=random_images(10) * 255, output_dir=folder, overwrite=True, verbose=0)
+    assert sorted(os.listdir(folder)) == before
+
+
+def test_a_fresh_run_into_a_folder_holding_a_run_goes_to_a_numbered_folder_beside_it(finished_run, capsys):
+    _, _, folder = finished_run
+    before = {name: os.path.getmtime(os.path.join(folder, name)) for name in os.listdir(folder)}
+    gan = GAN(seed=1)
+    gan.train(iterations=2, batch_size=8, data=random_images(), output_dir=folder, verbose=0)
+    assert gan.output_dir == os.path.realpath(folder + "-2")
+    assert csv_iterations(folder + "-2") == [1, 2]
+    assert {name: os.path.getmtime(os.path.join(folder, name)) for name in os.listdir(folder)} == before
+    assert "holds an earlier run, kept as it is: this run writes to" in capsys.readouterr().out
+
+
+def test_the_default_folder_is_images_then_images_2(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for expected in ("images", "images-2", "images-3"):
+        gan = GAN(seed=0)
+        gan.train(iterations=1, batch_size=8, data=random_images(16), verbose=0)
+        assert gan.output_dir == os.path.realpath(expected) and csv_iterations(expected) == [1]
+
+
+def test_training_the_same_gan_again_continues_its_run_and_deletes_nothing(tmp_path):
+    # The classroom flow "raise ITERATIONS and run the cell again", even with overwrite=True.
+    gan = GAN(seed=0)
+    data = random_images()
+    gan.train(iterations=4, batch_size=8, sample_interval=2, data=data, output_dir=tmp_path, overwrite=True, verbose=0)
+    gan.train(iterations=8, batch_size=8, sample_interval=2, data=data, output_dir=tmp_path, overwrite=True, verbose=0)
+    assert csv_iterations(tmp_path) == list(range(1, 9))
+    assert grid_names(tmp_path) == ["0.png", "2.png", "4.png", "6.png", "8.png"]
+    from PIL import Image
+
+    assert Image.open(tmp_path / "progress.gif").n_frames == 5
+    gan.train(iterations=10, batch_size=8, sample_interval=2, data=data, verbose=0)  # no folder named: its own
+    assert csv_iterations(tmp_path) == list(range(1, 11))
 
 
 def test_overwrite_starts_afresh(tmp_path):
@@ -117,7 +174,7 @@ def test_overwrite_starts_afresh(tmp_path):
     GAN(seed=0).train(iterations=6, batch_size=8, sample_interval=3, data=data, output_dir=tmp_path, verbose=0)
     GAN(seed=0).train(iterations=2, batch_size=8, sample_interval=3, data=data, output_dir=tmp_path, overwrite=True, verbose=0)
     assert csv_iterations(tmp_path) == [1, 2]
-    assert [os.path.basename(p) for p in grid_paths(tmp_path)] == ["0.png", "2.png"]
+    assert grid_names(tmp_path) == ["0.png", "2.png"]
 
 
 def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
@@ -125,7 +182,7 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
     straight = GAN(seed=5).train(iterations=8, batch_size=8, data=data, output_dir=tmp_path / "a", verbose=0)
 
     GAN(seed=5).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path / "b", verbose=0)
-    resumed_gan = GAN(seed=99)  # other initial weights: everything must come from the checkpoint
+    resumed_gan = GAN(seed=5)
     resumed = resumed_gan.train(iterations=8, batch_size=8, data=data, output_dir=tmp_path / "b", resume=True, verbose=0)
 
     assert resumed_gan.iteration == 8
@@ -134,10 +191,29 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
     assert csv_iterations(tmp_path / "b") == list(range(1, 9))
 
 
+def test_resume_takes_the_learning_rate_given_says_so_and_saves_it(tmp_path, capsys):
+    # Adam keeps its learning rate as a variable: restoring it silently undid the setting given.
+    data = random_images()
+    GAN(seed=0, learning_rate=1e-3).train(iterations=2, batch_size=8, data=data, output_dir=tmp_path, verbose=0)
+    gan = GAN(seed=0, learning_rate=5e-4)
+    gan.train(iterations=4, batch_size=8, data=data, output_dir=tmp_path, resume=True, verbose=0)
+    assert float(gan.discriminator.optimizer.learning_rate) == pytest.approx(5e-4)
+    assert float(gan.combined.optimizer.learning_rate) == pytest.approx(5e-4)
+    assert "Resuming with learning_rate=0.0005 (the checkpoint's run had 0.001)" in capsys.readouterr().out
+    assert read_description(checkpoint_path(str(tmp_path)))["settings"]["learning_rate"] == 5e-4
+    assert int(gan.combined.optimizer.iterations) == 4  # the rest of the optimizer state did come back
+
+
 def test_resume_with_another_architecture_is_a_clear_error(finished_run):
     _, _, folder = finished_run
-    with pytest.raises(ValueError, match="latent_dim 100.*latent_dim 64"):
+    with pytest.raises(ValueError, match="latent_dim 100 there, 64 here"):
         GAN(latent_dim=64).train(iterations=12, batch_size=8, data=random_images(), output_dir=folder, resume=True, verbose=0)
+
+
+def test_resume_with_other_output_kind_is_a_clear_error(finished_run):
+    _, _, folder = finished_run
+    with pytest.raises(ValueError, match="from_logits False there, True here"):
+        GAN(from_logits=True).train(iterations=12, batch_size=8, data=random_images(), output_dir=folder, resume=True, verbose=0)
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
@@ -187,8 +263,33 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
     assert all(np.all(np.isfinite(ops.convert_to_numpy(v))) for v in restored.discriminator.variables)
 
 
-def run_python(code, env_extra=None, **kwargs):
-    env = {**os.environ, "PYTHONPATH": REPOSITORY_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3", **(env_extra or {})}
+def test_overwrite_removes_the_earlier_checkpoint_before_training(tmp_path):
+    data = random_images()
+    GAN(seed=0).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path, verbose=0)
+    with pytest.raises(FloatingPointError):
+        NaNDiscriminatorGAN(seed=0).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path, overwrite=True, verbose=0)
+    # The failed new run must not leave the old run's checkpoint beside its own log to resume.
+    assert not os.path.exists(checkpoint_path(str(tmp_path)))
+
+
+def test_training_up_to_an_iteration_already_reached_is_a_clear_error(finished_run):
+    gan, _, folder = finished_run
+    with pytest.raises(ValueError, match="already trained 10 iterations.*more than 10"):
+        gan.train(iterations=10, batch_size=8, data=random_images(), output_dir=folder, verbose=0)
+
+
+def test_a_fresh_run_never_deletes_numbered_pictures_of_yours(tmp_path):
+    (tmp_path / "1.png").write_bytes(b"a user's own picture")
+    GAN(seed=0).train(iterations=2, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0)
+    assert (tmp_path / "1.png").read_bytes() == b"a user's own picture"
+    assert sorted(os.listdir(tmp_path)) == ["1.png"]
+
+
+# --------------------------------------------------------------------------------------------
+# Stopping: Ctrl-C, twice; a process killed mid-save.
+
+def run_python(code, **kwargs):
+    env = {**os.environ, "PYTHONPATH": REPOSITORY_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, **kwargs)
 
 
@@ -237,9 +338,8 @@ def test_interrupted_run_can_resume(tmp_path):
     assert load_checkpoint(GAN(), checkpoint_path(folder)).iteration == target
 
 
-def test_ctrl_c_twice_stops_at_once_and_still_keeps_a_checkpoint(tmp_path):
-    # Found by hand: a second Ctrl-C landing during the final save aborted it, and the run fell
-    # back to its last periodic checkpoint (here there is none: interval 100000).
+def test_ctrl_c_twice_stops_at_once_and_the_log_and_checkpoint_agree(tmp_path):
+    # A second Ctrl-C between the step and the count used to drop the last metrics row.
     folder = str(tmp_path)
     process = start_long_run(folder)
     process.send_signal(signal.SIGINT)
@@ -251,8 +351,7 @@ def test_ctrl_c_twice_stops_at_once_and_still_keeps_a_checkpoint(tmp_path):
 
     stopped_at = load_checkpoint(GAN(), checkpoint_path(folder)).iteration
     assert stopped_at >= 5
-    logged = csv_iterations(folder)
-    assert logged[0] == 1 and stopped_at - 1 <= logged[-1] <= stopped_at, (logged[-3:], stopped_at)
+    assert csv_iterations(folder) == list(range(1, stopped_at + 1))
     assert os.path.exists(os.path.join(folder, f"{stopped_at}.png"))
 
 
@@ -278,40 +377,3 @@ def test_checkpoint_killed_mid_save_does_not_replace_the_last_good_one(tmp_path)
     process.wait(timeout=120)
     assert process.returncode == -signal.SIGKILL
     assert load_checkpoint(GAN(), path).iteration == 3
-
-
-def test_a_fresh_run_never_deletes_numbered_pictures_of_yours(tmp_path):
-    (tmp_path / "1.png").write_bytes(b"a user's own picture")
-    with pytest.raises(ValueError, match=r"already holds a run \(1.png\)"):
-        GAN(seed=0).train(iterations=2, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0)
-    assert (tmp_path / "1.png").read_bytes() == b"a user's own picture"
-
-
-def test_a_trained_gan_cannot_replace_another_runs_folder(finished_run, tmp_path):
-    other_run = tmp_path / "other"
-    GAN(seed=1).train(iterations=3, batch_size=8, data=random_images(), output_dir=other_run, verbose=0)
-    gan, _, own_folder = finished_run  # trained 10 iterations into its own folder
-    with pytest.raises(ValueError, match="already holds a run"):
-        gan.train(iterations=12, batch_size=8, data=random_images(), output_dir=other_run, verbose=0)
-    assert csv_iterations(other_run) == [1, 2, 3]
-
-
-def test_overwrite_removes_the_earlier_checkpoint_before_training(tmp_path):
-    data = random_images()
-    GAN(seed=0).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path, verbose=0)
-    with pytest.raises(FloatingPointError):
-        NaNDiscriminatorGAN(seed=0).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path, overwrite=True, verbose=0)
-    # The failed new run must not leave the old run's checkpoint beside its own log to resume.
-    assert not os.path.exists(checkpoint_path(str(tmp_path)))
-
-
-def test_training_up_to_an_iteration_already_reached_is_a_clear_error(finished_run):
-    gan, _, folder = finished_run
-    with pytest.raises(ValueError, match="already trained 10 iterations.*more than 10"):
-        gan.train(iterations=10, batch_size=8, data=random_images(), output_dir=folder, verbose=0)
-
-
-def test_resume_with_other_output_kind_is_a_clear_error(finished_run):
-    _, _, folder = finished_run
-    with pytest.raises(ValueError, match="from_logits False.*from_logits True"):
-        GAN(from_logits=True).train(iterations=12, batch_size=8, data=random_images(), output_dir=folder, resume=True, verbose=0)

@@ -26,7 +26,10 @@ __all__ = [
     "frechet_distance",
     "mnist_score",
     "class_coverage",
+    "conditional_accuracy",
     "evaluate",
+    "evaluate_gan",
+    "describe",
     "classifier_outputs",
     "to_classifier_input",
     "build_classifier",
@@ -186,3 +189,37 @@ def _coverage_from_probabilities(probabilities, min_share):
         "digits_covered": int(np.count_nonzero(shares >= min_share)),
         "digit_shares": [round(float(share), 4) for share in shares],
     }
+
+
+def conditional_accuracy(samples, labels):
+    """The share of samples the classifier reads as the digit asked for (`labels`, one per sample)."""
+    labels = np.asarray(labels)
+    probabilities = classifier_outputs(samples)[1]
+    if labels.shape != (len(probabilities),):
+        raise ValueError(f"labels has shape {labels.shape}: pass one digit per sample, shape ({len(probabilities)},).")
+    return float(np.mean(probabilities.argmax(axis=1) == labels))
+
+
+def evaluate_gan(gan, reference, samples=5000, seed=0):
+    """`evaluate` on `samples` images of `gan`, drawn with `seed`.
+
+    A conditional GAN (one with `num_classes`) is asked for every digit equally often, and its
+    `conditional_accuracy` is added: the share of samples classified as the digit asked for.
+    """
+    num_classes = getattr(gan, "num_classes", None)
+    if num_classes is None:
+        return evaluate(gan.generate(samples, seed=seed), reference)
+    labels = np.arange(samples) % num_classes
+    images = gan.generate(samples, labels=labels, seed=seed)
+    return {**evaluate(images, reference), "conditional_accuracy": conditional_accuracy(images, labels)}
+
+
+def describe(results):
+    """One line of results, e.g. 'Frechet distance 24.23, MNIST score 6.75, 10 of 10 digits'."""
+    line = (
+        f"Frechet distance {results['frechet_distance']:.2f}, MNIST score {results['mnist_score']:.2f}, "
+        f"{results['digits_covered']} of 10 digits"
+    )
+    if "conditional_accuracy" in results:
+        line += f", conditional accuracy {100 * results['conditional_accuracy']:.1f}%"
+    return line

@@ -1,0 +1,27 @@
+"""Train a conditional GAN on MNIST: ask it for a digit. Grids show one digit per row.
+
+    python examples/mnist_cgan.py --iterations 5000       # each row its digit, in a few minutes
+    python examples/mnist_cgan.py --data-dir ../shared/data/mnist
+
+Both networks are given the label: G draws the digit it is asked for, D judges (image, label)
+pairs. Afterwards: gan.generate(10, labels=7), or keras-gan sample RUN --label 7.
+"""
+
+from keras_gan import CGAN
+from keras_gan.cli import errors_in_one_line, example_parser
+from keras_gan.datasets import load_mnist
+
+args = example_parser(__doc__, iterations=5000, batch_size=32, sample_interval=200, output_dir="images/mnist_cgan").parse_args()
+
+with errors_in_one_line():  # no network, a missing folder, a bad flag: one line, not a traceback
+    gan = CGAN(seed=args.seed)
+    gan.train(
+        iterations=args.iterations,
+        batch_size=args.batch_size,
+        sample_interval=args.sample_interval,
+        data=load_mnist(args.data_dir, with_labels=True),
+        output_dir=args.output_dir,
+        resume=args.resume,
+        overwrite=args.overwrite,
+    )
+    print(f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras).")

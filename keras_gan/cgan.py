@@ -1,0 +1,97 @@
+"""Conditional GAN (Mirza & Osindero, 2014) as a subclass of GAN: both networks see the label.
+
+    from keras_gan import CGAN
+    gan = CGAN()                          # MNIST digits with their labels
+    gan.train(iterations=5000)
+    sevens = gan.generate(10, labels=7)
+
+A batch is (images, labels); G is given (noise, labels) for labels drawn at random; D judges an
+(image, label) pair, so a well-drawn 3 labelled "7" is a fake. The sample grids show one class
+per row, from the same noise in each column.
+"""
+
+import numpy as np
+import keras
+from keras import layers
+
+from keras_gan import checks, datasets
+from keras_gan.gan import GAN
+
+
+class CGAN(GAN):
+    """A GAN whose generator draws the class it is asked for."""
+
+    def __init__(self, num_classes=10, **gan_settings):
+        checks.check_whole_number(self, "num_classes", num_classes, 2)
+        self.num_classes = num_classes
+        self.grid_shape = (num_classes, 10)  # a row per class
+        super().__init__(**gan_settings)
+
+    # The networks: G(z, y) and D(x, y). ------------------------------------------------------
+
+    def build_generator(self):
+        """The GAN's MLP generator, given the noise joined with a learned embedding of the label."""
+        noise, label = keras.Input((self.latent_dim,), name="z"), keras.Input((), dtype="int32", name="label")
+        x = layers.Concatenate()([noise, layers.Embedding(self.num_classes, 50)(label)])
+        for units in (256, 512, 1024):
+            x = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(units)(x))
+            x = layers.BatchNormalization(momentum=0.8)(x)
+        image = layers.Reshape(self.img_shape)(layers.Dense(int(np.prod(self.img_shape)), activation="tanh")(x))
+        return keras.Model([noise, label], image, name="generator")
+
+    def build_discriminator(self):
+        """The GAN's MLP discriminator with a projection of the label (Miyato & Koyama, 2018):
+        the verdict is w.h + embedding(y).h for D's features h."""
+        image, label = keras.Input(self.img_shape, name="image"), keras.Input((), dtype="int32", name="label")
+        h = layers.Flatten()(image)
+        for units in (512, 256):
+            h = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(units)(h))
+        projection = layers.Dot(axes=1)([layers.Embedding(self.num_classes, 256)(label), h])
+        score = layers.Add()([layers.Dense(1)(h), projection])
+        if self.output_activation is not None:
+            score = layers.Activation(self.output_activation)(score)
+        return keras.Model([image, label], score, name="discriminator")
+
+    def build_combined(self):
+        """(z, y) -> D(G(z, y), y): G is asked for class y, D judges the image as a y."""
+        noise, label = keras.Input((self.latent_dim,), name="z"), keras.Input((), dtype="int32", name="label")
+        return keras.Model([noise, label], self.discriminator([self.generator([noise, label]), label]), name="combined")
+
+    # What a batch is and what G is given. -----------------------------------------------------
+
+    def load_data(self):
+        """MNIST's digits and their labels."""
+        return datasets.load_mnist(with_labels=True)
+
+    def check_data(self, data):
+        """`(images, labels)`: labels whole numbers in 0..num_classes-1, one per image."""
+        return datasets.check_labelled_images(data, self.img_shape, self.num_classes)
+
+    def sample_batch(self, data, batch_size):
+        images, labels = data
+        chosen = self.rng.integers(0, len(images), batch_size)
+        return [datasets.to_float(images[chosen]), labels[chosen]]
+
+    def generator_inputs(self, batch_size):
+        """Noise and a label drawn at random for each fake."""
+        return [self.noise(batch_size), self.rng.integers(0, self.num_classes, batch_size).astype("int32")]
+
+    def fake_batch(self, generator_inputs):
+        """The fakes with the labels they were made for: D must judge each as that class."""
+        return [self.predict_on_batch(self.generator, generator_inputs), generator_inputs[1]]
+
+    # Using it. ----------------------------------------------------------------------------------
+
+    def generate(self, n, labels=None, noise=None, seed=None, batch_size=1000):
+        """n samples of the classes in `labels` (one int for all, or n of them; None: random)."""
+        noise = checks.check_noise(n, noise, self.latent_dim, seed)
+        rng = np.random.default_rng(seed)
+        labels = datasets.check_labels(rng.integers(0, self.num_classes, n) if labels is None else labels,
+                                       self.num_classes, n)
+        return self.predict_in_batches([noise, labels], batch_size)
+
+    def sample_grid(self):
+        """One class per row; each column keeps its noise, so a column is one "style"."""
+        rows, columns = self.grid_shape
+        noise = np.tile(self.fixed_noise[:columns], (rows, 1))
+        return self.generate(rows * columns, labels=np.repeat(np.arange(rows), columns), noise=noise), columns

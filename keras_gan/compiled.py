@@ -1,0 +1,260 @@
+"""One training iteration as one compiled call: the step methods of gan.py, traced.
+
+The classic loop makes four Keras calls per iteration (`generator.predict_on_batch`, then
+`discriminator.train_on_batch` on the real batch and on the generated one, then
+`combined.train_on_batch`). Every call pays a fixed price (checking and converting the inputs,
+entering the compiled function, converting the logs back to numpy) that for the MNIST MLP is
+larger than the arithmetic itself: on a 2-core CPU the four calls run ~40 iterations/s, one
+compiled call ~100 (`benchmarks/train_speed.py`).
+
+`compile_iteration(gan)` traces `gan.train_iteration` itself, so whatever a student reads in
+gan.py (and whatever a subclass overrides) is what runs. While it traces, the two primitives the
+steps are written in change meaning: `gan.train_on_batch(model, x, y)` runs the step Keras'
+`train_on_batch` wraps, `model.train_step` (the compiled loss, optimizer and metrics), and
+`gan.predict_on_batch(model, x)` runs `model(x, training=False)`. Only this glue differs per backend:
+
+- TensorFlow: one `tf.function`, XLA-compiled when `jit_compile` is on.
+- JAX: Keras' JAX `train_step` is stateless (variables in, new values out). The iteration runs
+  inside a `keras.StatelessScope` that maps every variable of the GAN to its traced value, within
+  one `jax.jit`; each step reads its model's values from the scope and writes the new ones back.
+- PyTorch: the steps run eagerly; only the Keras call overhead goes away.
+
+Before the first call, a build pass runs `train_iteration` once with steps that create each
+model's loss, metric and optimizer variables without training (as `train_on_batch` does at its
+first call), so that tracing creates none. If the first compiled call fails (say, an override that
+needs Python values where the trace has tensors), the iteration runs as the four Keras calls,
+which run any Python, and a warning says so once, naming the overridden methods.
+"""
+
+import contextlib
+import warnings
+
+import keras
+from keras import ops
+
+from keras_gan.interrupts import hold_ctrl_c
+
+STEP_METHODS = ("train_iteration", "train_discriminator", "train_generator", "train_on_batch",
+                "predict_on_batch", "fake_batch", "targets", "discriminator_logs")
+
+
+def compile_iteration(gan):
+    """A function `(real_batches, d_generator_inputs, g_generator_inputs) -> logs (floats)`."""
+    backend = keras.backend.backend()
+    jit_compile = resolve_jit_compile(gan, gan.jit_compile)
+    state = {"run": None, "names": None, "proven": False}
+
+    def traced_iteration(steps, batches):
+        """train_iteration with `steps` as its primitives; the logs as one vector (one transfer)."""
+        gan._traced_steps = steps
+        try:
+            logs = gan.train_iteration(*batches)
+        finally:
+            gan._traced_steps = None
+        state["names"] = list(logs)
+        return ops.stack([ops.cast(value, "float32") for value in logs.values()])
+
+    def iteration(real_batches, d_generator_inputs, g_generator_inputs):
+        batches = keras.tree.map_structure(ops.convert_to_tensor, (real_batches, d_generator_inputs, g_generator_inputs))
+        if state["run"] is None:
+            traced_iteration(_BuildSteps(), batches)
+            if backend == "jax":
+                state["run"] = _jax_runner(gan, traced_iteration, jit_compile)
+            elif backend == "tensorflow":
+                state["run"] = _tensorflow_runner(traced_iteration, jit_compile)
+            else:  # torch and any other stateful backend: the same steps, eagerly
+                state["run"] = lambda batches: traced_iteration(_StatefulSteps(), batches)
+        if state["proven"] or backend not in ("tensorflow", "jax"):
+            vector = state["run"](batches)
+        else:
+            try:
+                vector = state["run"](batches)
+            except Exception as error:
+                return _fall_back_to_four_calls(gan, error, real_batches, d_generator_inputs, g_generator_inputs)
+            state["proven"] = True
+        return dict(zip(state["names"], ops.convert_to_numpy(vector).tolist()))
+
+    return iteration
+
+
+def _fall_back_to_four_calls(gan, error, *batches):
+    """Run the iteration as the classic calls; if that works, keep doing so and say why once."""
+    gan.one_call = False
+    try:
+        logs = gan.train_iteration(*batches)
+    except Exception:
+        gan.one_call = True
+        raise
+    overridden = overridden_step_methods(gan)
+    reason = [line.strip() for line in str(error).splitlines() if line.strip()][-1:] or [type(error).__name__]
+    warnings.warn(
+        f"{type(gan).__name__}: the training iteration could not run as one compiled call "
+        f"({reason[0]})"
+        + (f"; it overrides {', '.join(overridden)}" if overridden else "")
+        + ". Running each iteration as the classic Keras calls instead (one_call=False), which "
+        "run any Python. To get the compiled speed, write the step methods with keras.ops on the "
+        "tensors they are given.",
+        stacklevel=4,
+    )
+    return {name: float(value) for name, value in logs.items()}
+
+
+def overridden_step_methods(gan):
+    """The step methods a subclass overrides, e.g. ['MyGAN.train_generator']."""
+    root = [klass for klass in type(gan).__mro__ if "train_iteration" in vars(klass)][-1]
+    names = []
+    for name in STEP_METHODS:
+        owner = next(klass for klass in type(gan).__mro__ if name in vars(klass))
+        if owner is not root:
+            names.append(f"{owner.__name__}.{name}")
+    return names
+
+
+class _BuildSteps:
+    """Steps that create a model's training variables (loss, metrics, optimizer) without training."""
+
+    def train_on_batch(self, model, inputs, targets):
+        predictions = model(inputs, training=False)
+        model.compute_loss(x=inputs, y=targets, y_pred=predictions)
+        logs = model.compute_metrics(inputs, targets, predictions, sample_weight=None)
+        model.reset_metrics()
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        return {name: ops.convert_to_tensor(value) for name, value in logs.items()}
+
+    def predict_on_batch(self, model, inputs):
+        return model(inputs, training=False)
+
+
+class _StatefulSteps:
+    """TensorFlow (traced) and PyTorch (eager): each model's own stateful `train_step`."""
+
+    def train_on_batch(self, model, inputs, targets):
+        model.reset_metrics()  # as train_on_batch does: each step logs its own batch only
+        return dict(model.train_step((inputs, targets)))
+
+    def predict_on_batch(self, model, inputs):
+        return ops.stop_gradient(model(inputs, training=False))
+
+
+class _JaxSteps:
+    """JAX: the stateless `train_step`, fed from and written back to the enclosing StatelessScope."""
+
+    def train_on_batch(self, model, inputs, targets):
+        model.reset_metrics()  # recorded in the scope, as every assignment in it
+        groups = (model.trainable_variables, model.non_trainable_variables,
+                  model.optimizer.variables, model.metrics_variables)
+        values = tuple([variable.value for variable in group] for group in groups)
+        logs, new_values = model.train_step(values, (inputs, targets))
+        for group, group_values in zip(groups, new_values):
+            for variable, value in zip(group, group_values):
+                variable.assign(value)
+        return dict(logs)
+
+    def predict_on_batch(self, model, inputs):
+        return model(inputs, training=False)
+
+
+def resolve_jit_compile(gan, jit_compile):
+    """True or False for XLA; "auto" picks what measured faster (benchmarks/train_speed.py)."""
+    if jit_compile != "auto":
+        return bool(jit_compile)
+    backend = keras.backend.backend()
+    if backend == "jax":
+        return True  # un-jitted JAX runs op by op: 13x slower for the MLP
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        if tf.config.list_physical_devices("GPU"):
+            return True  # Keras' own "auto" rule on a GPU
+        # On a CPU XLA makes the MLP 1.4x faster, but the DCGAN 0.9x at batch 128:
+        # TensorFlow's own (oneDNN) convolutions beat XLA's there.
+        return not any("Conv" in type(layer).__name__ for layer in _all_layers(gan))
+    return False  # PyTorch: torch.compile took 85 s for the MLP's iteration and ran no faster
+
+
+def gan_models(gan):
+    """Every Keras model the GAN holds as an attribute (generator, discriminator, combined, ...)."""
+    return [value for value in vars(gan).values() if isinstance(value, keras.Model)]
+
+
+def gan_variables(gan):
+    """Every variable an iteration may read or write: models, their metrics and optimizers."""
+    variables, seen = [], set()
+    for model in gan_models(gan):
+        optimizer = getattr(model, "optimizer", None)
+        for variable in [*model.variables, *model.metrics_variables, *(optimizer.variables if optimizer else [])]:
+            if id(variable) not in seen:
+                seen.add(id(variable))
+                variables.append(variable)
+    return variables
+
+
+def _all_layers(gan):
+    found, models = [], gan_models(gan)
+    while models:
+        for layer in models.pop().layers:
+            found.append(layer)
+            if hasattr(layer, "layers"):
+                models.append(layer)
+    return found
+
+
+def _tensorflow_runner(traced_iteration, jit_compile):
+    """The iteration as one tf.function, called through its concrete function for each shape:
+    that skips tf.function's per-call signature matching, ~1 ms of the MLP's ~10 ms."""
+    import tensorflow as tf
+
+    traced = tf.function(lambda batches: traced_iteration(_StatefulSteps(), batches), jit_compile=jit_compile)
+    concrete = {}
+
+    def run(batches):
+        signature = tuple((tuple(x.shape), str(x.dtype)) for x in keras.tree.flatten(batches))
+        if signature not in concrete:
+            concrete[signature] = traced.get_concrete_function(batches)
+        return concrete[signature](batches)
+
+    return run
+
+
+def _jax_runner(gan, traced_iteration, jit_compile):
+    """The iteration inside one jax.jit, over the values of every variable of the GAN."""
+    import jax
+
+    variables = gan_variables(gan)  # after the build pass: every variable exists
+    known = {id(variable) for variable in variables}
+
+    def iteration(values, batches):
+        with keras.StatelessScope(state_mapping=list(zip(variables, values))) as scope:
+            vector = traced_iteration(_JaxSteps(), batches)
+        # StatelessScope keys its values by id(variable).
+        if any(key not in known for key in scope.state_mapping):
+            raise ValueError(
+                "The training iteration changed a variable that belongs to none of the GAN's "
+                "models or their optimizers: keep every model the steps train as an attribute of "
+                "the GAN, so that its state is carried from one call to the next."
+            )
+        return vector, [scope.get_current_value(variable) for variable in variables]
+
+    # Donating the old values lets XLA write the new ones in place, as Keras' own JAX
+    # train_on_batch does: no fresh buffers per call, whose page faults cost up to 15% of an
+    # iteration at batch 128. The old buffers are deleted by the call: until the write-back below
+    # has run, the variables hold nothing valid, so a Ctrl-C must wait for it (at the first call
+    # that includes XLA's compilation, a few seconds).
+    compiled = jax.jit(iteration, donate_argnums=0) if jit_compile else iteration
+
+    def run(batches):
+        distribution = keras.distribution.distribution()
+        if distribution is not None:  # e.g. DataParallel: split each batch over the devices
+            batches = keras.tree.map_structure(
+                lambda x: keras.distribution.distribute_tensor(x, distribution.get_data_layout(x.shape)),
+                batches,
+            )
+        with hold_ctrl_c() if jit_compile else contextlib.nullcontext():
+            vector, values = compiled([variable.value for variable in variables], batches)
+            for variable, value in zip(variables, values):
+                variable.assign(value)
+        return vector
+
+    return run
+
