@@ -15,8 +15,6 @@ with real elements are counted.
 import math
 import re
 
-import numpy as np
-
 # `%name = f32[2,3]{1,0} op(operands), attributes`: one HLO instruction with an array result.
 INSTRUCTION = re.compile(r"^\s*(?:ROOT )?%?([\w.\-]+) = \w+\[([\d,]*)\]\S* ([\w\-]+)\((.*)$")
 COMPUTATION = re.compile(r"^\S.*\{\s*$")  # `%fused_computation.3 (param_0: f32[2]) -> f32[2] {`
@@ -60,17 +58,34 @@ def tensorflow_multiply_adds(function, *args):
 
 
 def train_iteration_multiply_adds(gan, batch_size):
-    """Multiply-adds of one `gan.train_iteration` as XLA compiles it (TensorFlow backend)."""
+    """Multiply-adds of one `gan.train_iteration` as XLA compiles it (TensorFlow backend).
+
+    The iteration is traced as keras_gan's one compiled call traces it (compiled.py: the step
+    methods with `_StatefulSteps` as their primitives, inside a tf.function), but always with XLA,
+    whatever `gan.jit_compile` says. Any variant works: its "real" batches are generated ones,
+    which have the shape and types of D's real input.
+    """
+    import keras
     import tensorflow as tf
 
-    from keras_gan import one_call
+    from keras_gan import compiled
 
-    rng = np.random.default_rng(0)
-    real = [tf.constant(rng.uniform(-1, 1, (batch_size, *gan.img_shape)).astype("float32"))
-            for _ in range(gan.d_steps)]
-    noises = [tf.constant(gan.noise(batch_size)) for _ in range(gan.d_steps)]
-    ones, zeros = tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))
-    arrays = [tuple(real), tuple(noises), tf.constant(gan.noise(batch_size)), ones, zeros, ones]
-    one_call._build_training_state(gan, arrays)
-    iteration = tf.function(one_call._iteration_for(gan), jit_compile=True)
-    return tensorflow_multiply_adds(iteration, *arrays)
+    def iteration(steps, batches):
+        gan._traced_steps = steps
+        try:
+            return gan.train_iteration(*batches)
+        finally:
+            gan._traced_steps = None
+
+    real = [gan.fake_batch(gan.generator_inputs(batch_size)) for _ in range(gan.d_steps)]
+    d_inputs = [gan.generator_inputs(batch_size) for _ in range(gan.d_steps)]
+    batches = keras.tree.map_structure(tf.convert_to_tensor, (real, d_inputs, gan.generator_inputs(batch_size)))
+    # The build pass of compile_iteration: it creates the optimizers' and metrics' variables,
+    # which a trace cannot create, without training.
+    iteration(compiled._BuildSteps(), batches)
+
+    @tf.function(jit_compile=True)
+    def traced(batches):
+        return iteration(compiled._StatefulSteps(), batches)
+
+    return tensorflow_multiply_adds(traced, batches)

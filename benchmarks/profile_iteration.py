@@ -2,16 +2,16 @@
 
     KERAS_BACKEND=jax python benchmarks/profile_iteration.py --data-dir ../shared/data/mnist --batch-size 128
 
-Runs `GAN.train_iteration` (the one compiled call) under `jax.profiler`, adds up the time XLA's
-CPU runtime spends in each operation of the compiled program, and sorts the operations by what
-they compute, read from the program itself (its HLO): matrix products (dots and convolutions,
-alone or fused with what follows them), the optimizers' updates (the operations Keras' Adam
-emitted), copies XLA inserted, and the rest. Each figure is operations' own start-to-end time:
-XLA runs independent operations side by side on the CPU's cores, where they slow each other
-down, so the times add up to more than the iteration's wall time, and the profiler itself slows
-them a little. Read them as where the work is, not as what removing an operation would save.
-For scale it also prints the iteration's multiply-adds per second and the machine's own rate for
-a lone matrix product of the model's largest dense layer.
+Runs `GAN.run_iteration` (the one compiled call, as train() runs it) under `jax.profiler`, adds
+up the time XLA's CPU runtime spends in each operation of the compiled program, and sorts the
+operations by what they compute, read from the program itself (its HLO): matrix products (dots
+and convolutions, alone or fused with what follows them), the optimizers' updates (the
+operations Keras' Adam emitted), copies XLA inserted, and the rest. Each figure is operations'
+own start-to-end time: XLA runs independent operations side by side on the CPU's cores, where
+they slow each other down, so the times add up to more than the iteration's wall time, and the
+profiler itself slows them a little. Read them as where the work is, not as what removing an
+operation would save. For scale it also prints the iteration's multiply-adds per second and the
+machine's own rate for a lone matrix product of the model's largest dense layer.
 """
 
 import argparse
@@ -32,12 +32,10 @@ HLO_DIR = tempfile.mkdtemp(prefix="profile_iteration_hlo_")
 os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + f" --xla_dump_to={HLO_DIR} "
                            "--xla_dump_hlo_as_text --xla_dump_hlo_module_re=.*iteration.*")
 
-import numpy as np  # noqa: E402
 import keras  # noqa: E402
 
 import arithmetic  # noqa: E402  benchmarks/arithmetic.py, beside this script
-from keras_gan import GAN, datasets  # noqa: E402
-from keras_gan.dcgan import DCGAN  # noqa: E402
+from keras_gan import DCGAN, GAN, datasets  # noqa: E402
 
 KINDS = ("matrix products", "optimizer updates", "copies", "the rest")
 # `%name = f32[2,3]{1,0} opcode(operands), ..., calls=%computation, ..., op_name="jit(iteration)/adam/sub"`
@@ -108,14 +106,12 @@ def profile(args, trace_dir):
     images = datasets.load_mnist(args.data_dir)
     gan = GAN(seed=0) if args.model == "mlp" else DCGAN(seed=0)
     batch = args.batch_size
-    gan.real_labels, gan.fake_labels, gan.valid_labels = (
-        np.full((batch, 1), value, "float32") for value in (1.0, 0.0, 1.0))
 
     def iterations(n):  # each call waits for its logs: the time is the iterations' own
         start = time.perf_counter()
         for _ in range(n):
-            real = images[gan.rng.integers(0, len(images), batch)]
-            gan.train_iteration([real], [gan.noise(batch)], gan.noise(batch))
+            gan.run_iteration([gan.sample_batch(images, batch)], [gan.generator_inputs(batch)],
+                              gan.generator_inputs(batch))
         return (time.perf_counter() - start) / n
 
     iterations(5)  # compilation and warm-up

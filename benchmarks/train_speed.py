@@ -1,35 +1,32 @@
-"""Training speed of `GAN.train()` against the 2018 seed loop, a fused step and PyTorch, side by side.
+"""Training speed of `GAN.train()` beside the 2018 seed loop, a fused step and PyTorch: a table.
 
     python benchmarks/train_speed.py                       # MLP and DCGAN, batch 32 and 128
-    KERAS_BACKEND=jax python benchmarks/train_speed.py --quick --models mlp
+    python benchmarks/train_speed.py --models mlp,cgan,lsgan,wgan --variants train,train-4-calls
     python benchmarks/train_speed.py --variants train,seed,fused --batch-sizes 32
     python benchmarks/train_speed.py --backends tensorflow,jax --models mlp   # backends side by side
 
-All variants run round-robin (each repeat runs every variant once, in turn; with --backends,
-every variant of every backend, each backend in its own worker process), so a machine shared
-with other work slows them alike; the first round (compilation, warm-up) is
-not counted, and the table shows medians of iterations per second and ratios to our `train()`.
+Every loop of every row runs round-robin (each round runs each loop once, in turn: every
+variant of every model, batch size and backend, each backend in its own worker process), so a
+machine shared with other work slows them alike; the first round (compilation, warm-up) is not
+counted, and the table shows medians of iterations per second and ratios to our `train()`. An
+iteration is one generator step: a WGAN's also holds its critic's 5 steps.
 
-Beside the measured train()/fused ratio it prints "MACs fused/train": the fused step's
-multiply-adds over train()'s, counted in the programs XLA compiles for each (TensorFlow;
-`arithmetic.py`), i.e. what train()/fused would be if both ran their multiply-adds at the same
-rate, and each loop's multiply-adds per second (count x measured it/s): which one uses the CPU
-better. The classic iteration runs G twice (D's fake batch, then G's own step) and D three times,
-the fused step G once and D twice.
+With `fused` among the variants and TensorFlow among the backends it also prints the
+multiply-adds of one iteration, counted in the program XLA compiles (`arithmetic.py`), and
+"MACs fused/train": the fused step's count over train()'s, what train()/fused would be if both
+ran their multiply-adds at the same rate. The classic iteration runs G twice (D's fake batch,
+then G's own step) and D three times, the fused step G once and D twice.
 
-Variants:
-  train()        keras_gan's loop as shipped (one compiled call per iteration, jit_compile
-                 "auto"), verbose=0, with its standard callbacks (metrics log, ...)
-  train() no-jit the same without XLA (jit_compile=False): what XLA is worth on this backend
-  train() 4 calls  the same loop with one_call=False: the four Keras calls the classic code makes
-  train() v=1    train() with the progress bar (drawn to /dev/null: its cost, not the terminal's)
-  bare steps     train_iteration in a plain loop, no callbacks: the callbacks' cost
-  seed loop      the 2018 Keras-GAN loop as written (generator.predict each step, D on real,
-                 D on fake, combined), only the freeze repaired so that D trains
-  fused TF XLA   one tf.function(jit_compile=True) step with two gradient tapes, the TensorFlow
-                 DCGAN tutorial's way: the best-known reference. MLP: plain TF, any Keras
-                 backend; DCGAN: the same Keras models, TensorFlow backend only
-  PyTorch        the MLP GAN in plain PyTorch (eager), if torch is installed
+Variants (the references are in reference_loops.py):
+  train()          keras_gan's loop as shipped (one compiled call per iteration, jit_compile
+                   "auto"), verbose=0, with its standard callbacks (grids, loss plot, metrics log)
+  train() no-jit   the same without XLA (jit_compile=False): what XLA is worth on this backend
+  train() 4 calls  the same with one_call=False: the four Keras calls the classic code makes
+  bare steps       gan.run_iteration in a plain loop, no callbacks: what the callbacks cost
+  seed loop        the 2018 Keras-GAN loop (mlp, dcgan)
+  fused TF XLA     the TensorFlow tutorial's fused step (mlp: plain TF, beside any backend;
+                   dcgan: on the Keras models, TensorFlow backend only)
+  PyTorch          the MLP GAN in plain PyTorch (mlp), if torch is installed
 """
 
 import argparse
@@ -48,328 +45,129 @@ import time
 # on a small machine; set before torch (or anything using OpenMP) loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import numpy as np
-import keras
+import keras  # noqa: E402
 
-import arithmetic  # benchmarks/arithmetic.py, beside this script
-from keras_gan import GAN, datasets
-from keras_gan.callbacks import Callback
+import arithmetic  # noqa: E402  benchmarks/arithmetic.py, beside this script
+import reference_loops  # noqa: E402
+from keras_gan import CGAN, DCGAN, GAN, LSGAN, WGAN, datasets  # noqa: E402
 
-try:  # keras_gan.DCGAN may not exist yet on this branch
-    from keras_gan.dcgan import DCGAN
-except ImportError:
-    DCGAN = None
-
-NEVER = 10**9  # sample and checkpoint intervals that never fall inside a measurement
-ALL_VARIANTS = ("train", "train-no-jit", "train-4-calls", "train-verbose", "bare", "seed", "fused", "torch")
+MODELS = {"mlp": GAN, "dcgan": DCGAN, "cgan": CGAN, "lsgan": LSGAN, "wgan": WGAN}
 LABELS = {
     "train": "train()",
     "train-no-jit": "train() no-jit",
     "train-4-calls": "train() 4 calls",
-    "train-verbose": "train() v=1",
     "bare": "bare steps",
     "seed": "seed loop",
     "fused": "fused TF XLA",
     "torch": "PyTorch",
 }
+REFERENCES = ("fused", "torch")  # backend-independent code: measured once, in the first backend's worker
+NEVER = 10**9  # sample and checkpoint intervals that never fall inside a measurement
 
 
 # ------------------------------------------------------------------------------------------------
-# Our train(), the callback-free steps, and the seed loop: all on the keras_gan models.
+# What is timed. Each runner's `rate(n)` runs n iterations and returns iterations per second.
 
 
-class IterationTimes(Callback):
-    def on_train_begin(self, gan, iterations):
+class IterationTimes(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
         self.times = []
 
-    def on_iteration_end(self, gan, iteration, logs):
+    def on_train_batch_end(self, iteration, logs=None):
         self.times.append(time.perf_counter())
 
 
 class OurTrain:
-    """`gan.train()` to a target that grows by `n` per call; timed from its 2nd iteration on,
-    so the per-call set-up (callbacks opening files, the final grid and plot) is not counted."""
+    """`gan.train()` to a target that grows by n + 1 per call, timed from the end of its first
+    iteration, so the per-call set-up (callbacks opening files, the final grid and plot) is not counted."""
 
-    def __init__(self, make_gan, images, batch_size, verbose=0, **gan_settings):
-        self.gan, self.images, self.batch_size, self.verbose = make_gan(**gan_settings), images, batch_size, verbose
+    def __init__(self, gan, data, batch_size):
+        self.gan, self.data, self.batch_size = gan, data, batch_size
         self.folder = tempfile.mkdtemp(prefix="train_speed_")
 
-    def run(self, n):
+    def rate(self, n):
         timer = IterationTimes()
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-            self.train(n, timer)
+            self.gan.train(iterations=self.gan.iteration + n + 1, batch_size=self.batch_size, data=self.data,
+                           verbose=0, output_dir=self.folder, sample_interval=NEVER, checkpoint_interval=NEVER,
+                           callbacks=[timer])
         return n / (timer.times[-1] - timer.times[0])
-
-    def train(self, n, timer):
-        self.gan.train(iterations=self.gan.iteration + n + 1, batch_size=self.batch_size,
-                       data=self.images, verbose=self.verbose, output_dir=self.folder, overwrite=True,
-                       sample_interval=NEVER, checkpoint_interval=NEVER, callbacks=[timer])
 
 
 class BareSteps:
-    """The same iterations as train(), without train()'s callbacks."""
+    """train()'s iterations in a plain loop: `gan.run_iteration`, without train()'s callbacks."""
 
-    def __init__(self, make_gan, images, batch_size):
-        self.gan, self.images, self.batch_size = make_gan(), images, batch_size
-        gan = self.gan
-        gan.real_labels = np.ones((batch_size, 1), "float32")
-        gan.fake_labels = np.zeros((batch_size, 1), "float32")
-        gan.valid_labels = np.ones((batch_size, 1), "float32")
+    def __init__(self, gan, data, batch_size):
+        self.gan, self.data, self.batch_size = gan, gan.check_data(data), batch_size
 
-    def run(self, n):
-        gan, rng = self.gan, self.gan.rng
+    def rate(self, n):
+        gan, batch_size = self.gan, self.batch_size
         start = time.perf_counter()
         for _ in range(n):
-            real = self.images[rng.integers(0, len(self.images), self.batch_size)]
-            gan.train_iteration([real], [gan.noise(self.batch_size)], gan.noise(self.batch_size))
+            real_batches = [gan.sample_batch(self.data, batch_size) for _ in range(gan.d_steps)]
+            d_inputs = [gan.generator_inputs(batch_size) for _ in range(gan.d_steps)]
+            gan.run_iteration(real_batches, d_inputs, gan.generator_inputs(batch_size))
         return n / (time.perf_counter() - start)
 
 
-class SeedLoop:
-    """Keras-GAN's gan.py loop (2018), line for line, with the freeze toggled so that D trains."""
+class Timed:
+    """A reference loop (reference_loops.py), timed."""
 
-    def __init__(self, make_gan, images, batch_size):
-        gan = make_gan()
-        self.generator, self.discriminator, self.combined = gan.generator, gan.discriminator, gan.combined
-        self.images, self.batch_size, self.latent_dim = images, batch_size, gan.latent_dim
-        self.valid = np.ones((batch_size, 1))
-        self.fake = np.zeros((batch_size, 1))
+    def __init__(self, loop):
+        self.loop = loop
 
-    def run(self, n):
+    def rate(self, n):
         start = time.perf_counter()
-        for _ in range(n):
-            idx = np.random.randint(0, self.images.shape[0], self.batch_size)
-            imgs = self.images[idx]
-            noise = np.random.normal(0, 1, (self.batch_size, self.latent_dim))
-            gen_imgs = self.generator.predict(noise, verbose=0)
-            self.discriminator.trainable = True  # the repair: Keras 3 needs it (see gan.py)
-            d_loss_real = self.discriminator.train_on_batch(imgs, self.valid)
-            d_loss_fake = self.discriminator.train_on_batch(gen_imgs, self.fake)
-            d_loss = 0.5 * np.add(d_loss_real, d_loss_fake)
-            noise = np.random.normal(0, 1, (self.batch_size, self.latent_dim))
-            self.discriminator.trainable = False
-            g_loss = self.combined.train_on_batch(noise, self.valid)
-            # The seed printed a progress line here every iteration; left out, which favours it.
-            del d_loss, g_loss
+        self.loop.train(n)
         return n / (time.perf_counter() - start)
 
 
-# ------------------------------------------------------------------------------------------------
-# The fused reference: one XLA-compiled TensorFlow step with two tapes.
+def make_gan(model, **settings):
+    return MODELS[model](seed=0, **settings)
 
 
-class FusedTFMLP:
-    """The MLP GAN (same layers, BatchNorm momentum 0.8, Adam(2e-4, 0.5)) in plain TensorFlow, so
-    it runs beside any Keras backend; one `tf.function(jit_compile=True)` per iteration."""
+class Data:
+    """MNIST as each loop takes it: uint8 for train() (labels too for the CGAN), float32 in [-1, 1]
+    for the reference loops (scaled once, as the 2018 code did)."""
 
-    def __init__(self, images, batch_size, latent_dim=100, seed=0):
-        import tensorflow as tf
+    def __init__(self, data_dir):
+        self.images, self.labels = datasets.load_mnist(data_dir, with_labels=True)
+        self._scaled = None
 
-        self.tf, self.images, self.batch_size, self.latent_dim = tf, images, batch_size, latent_dim
-        self.rng = np.random.default_rng(seed)
-        tf.random.set_seed(seed)
+    def for_model(self, model):
+        return (self.images, self.labels) if model == "cgan" else self.images
 
-        def dense(n_in, n_out):
-            limit = np.sqrt(6.0 / (n_in + n_out))
-            w = tf.Variable(self.rng.uniform(-limit, limit, (n_in, n_out)).astype("float32"))
-            return [w, tf.Variable(tf.zeros([n_out]))]
-
-        pixels = int(np.prod(images.shape[1:]))
-        self.g_dense = [dense(a, b) for a, b in ((latent_dim, 256), (256, 512), (512, 1024), (1024, pixels))]
-        self.g_bn = [[tf.Variable(tf.ones([u])), tf.Variable(tf.zeros([u]))] for u in (256, 512, 1024)]
-        self.g_moving = [[tf.Variable(tf.zeros([u]), trainable=False), tf.Variable(tf.ones([u]), trainable=False)]
-                         for u in (256, 512, 1024)]
-        self.d_dense = [dense(a, b) for a, b in ((pixels, 512), (512, 256), (256, 1))]
-        self.g_vars = [v for layer in self.g_dense + self.g_bn for v in layer]
-        self.d_vars = [v for layer in self.d_dense for v in layer]
-        self.g_adam = self._adam_slots(self.g_vars)
-        self.d_adam = self._adam_slots(self.d_vars)
-        self.step = tf.function(self._step, jit_compile=True)
-
-    def multiply_adds(self):
-        batch = self.images[: self.batch_size].reshape(self.batch_size, -1)
-        return arithmetic.tensorflow_multiply_adds(self.step, self.tf.constant(batch))
-
-    def _adam_slots(self, variables):
-        tf = self.tf
-        return ([tf.Variable(tf.zeros_like(v)) for v in variables],
-                [tf.Variable(tf.zeros_like(v)) for v in variables], tf.Variable(0.0))
-
-    def _adam(self, slots, variables, grads, lr=2e-4, b1=0.5, b2=0.999, eps=1e-7):
-        tf = self.tf
-        ms, vs, t = slots
-        t.assign_add(1.0)
-        alpha = lr * tf.sqrt(1 - b2**t) / (1 - b1**t)
-        for var, g, m, v in zip(variables, grads, ms, vs):
-            m.assign(b1 * m + (1 - b1) * g)
-            v.assign(b2 * v + (1 - b2) * g * g)
-            var.assign_sub(alpha * m / (tf.sqrt(v) + eps))
-
-    def _generator(self, z):
-        tf = self.tf
-        h = z
-        for (w, b), (gamma, beta), (mean, var) in zip(self.g_dense, self.g_bn, self.g_moving):
-            h = tf.nn.leaky_relu(h @ w + b, 0.2)
-            m, v = tf.nn.moments(h, axes=[0])
-            mean.assign(0.8 * mean + 0.2 * m)
-            var.assign(0.8 * var + 0.2 * v)
-            h = tf.nn.batch_normalization(h, m, v, beta, gamma, 1e-3)
-        w, b = self.g_dense[-1]
-        return tf.tanh(h @ w + b)
-
-    def _discriminator(self, x):
-        tf = self.tf
-        h = tf.reshape(x, [tf.shape(x)[0], -1])
-        for w, b in self.d_dense[:-1]:
-            h = tf.nn.leaky_relu(h @ w + b, 0.2)
-        w, b = self.d_dense[-1]
-        return h @ w + b  # a logit; the loss applies the sigmoid
-
-    def _step(self, real):
-        tf = self.tf
-        noise = tf.random.normal([self.batch_size, self.latent_dim])
-        bce = tf.nn.sigmoid_cross_entropy_with_logits
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self._generator(noise)
-            real_logit = self._discriminator(real)
-            fake_logit = self._discriminator(fake)
-            d_loss = 0.5 * (tf.reduce_mean(bce(tf.ones_like(real_logit), real_logit))
-                            + tf.reduce_mean(bce(tf.zeros_like(fake_logit), fake_logit)))
-            g_loss = tf.reduce_mean(bce(tf.ones_like(fake_logit), fake_logit))
-        self._adam(self.g_adam, self.g_vars, g_tape.gradient(g_loss, self.g_vars))
-        self._adam(self.d_adam, self.d_vars, d_tape.gradient(d_loss, self.d_vars))
-        return d_loss, g_loss
-
-    def run(self, n):
-        flat = self.images.reshape(len(self.images), -1)
-        start = time.perf_counter()
-        for _ in range(n):
-            d_loss, g_loss = self.step(flat[self.rng.integers(0, len(flat), self.batch_size)])
-        float(d_loss)  # wait for the last step
-        return n / (time.perf_counter() - start)
+    def scaled(self):
+        if self._scaled is None:
+            self._scaled = datasets.scale_images(self.images)
+        return self._scaled
 
 
-class FusedKerasTF:
-    """The tutorial's fused step on the keras_gan models themselves (TensorFlow backend only)."""
-
-    def __init__(self, make_gan, images, batch_size):
-        import tensorflow as tf
-
-        gan = make_gan()
-        self.G, self.D, self.images, self.batch_size = gan.generator, gan.discriminator, images, batch_size
-        self.latent_dim, self.rng = gan.latent_dim, np.random.default_rng(0)
-        self.G.trainable = self.D.trainable = True
-        self.g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
-        bce = keras.losses.BinaryCrossentropy(from_logits=gan.from_logits)
-
-        @tf.function(jit_compile=True)
-        def step(real):
-            noise = tf.random.normal([batch_size, self.latent_dim])
-            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-                fake = self.G(noise, training=True)
-                real_out = self.D(real, training=True)
-                fake_out = self.D(fake, training=True)
-                d_loss = 0.5 * (bce(tf.ones_like(real_out), real_out) + bce(tf.zeros_like(fake_out), fake_out))
-                g_loss = bce(tf.ones_like(fake_out), fake_out)
-            self.g_opt.apply_gradients(zip(g_tape.gradient(g_loss, self.G.trainable_variables), self.G.trainable_variables))
-            self.d_opt.apply_gradients(zip(d_tape.gradient(d_loss, self.D.trainable_variables), self.D.trainable_variables))
-            return d_loss, g_loss
-
-        self.step = step
-
-    def multiply_adds(self):
-        import tensorflow as tf
-
-        return arithmetic.tensorflow_multiply_adds(self.step, tf.constant(self.images[: self.batch_size]))
-
-    def run(self, n):
-        start = time.perf_counter()
-        for _ in range(n):
-            d_loss, _ = self.step(self.images[self.rng.integers(0, len(self.images), self.batch_size)])
-        float(d_loss)
-        return n / (time.perf_counter() - start)
-
-
-# ------------------------------------------------------------------------------------------------
-# PyTorch reference: the MLP GAN the PyTorch way (D step on real and detached fake, then G step).
-
-
-class TorchMLP:
-    def __init__(self, images, batch_size, latent_dim=100):
-        import torch
-        from torch import nn
-
-        torch.manual_seed(0)
-        self.torch, self.batch_size, self.latent_dim = torch, batch_size, latent_dim
-        self.images = torch.from_numpy(images.reshape(len(images), -1).astype("float32"))
-        pixels = self.images.shape[1]
-        layers = []
-        for n_in, n_out in ((latent_dim, 256), (256, 512), (512, 1024)):
-            # Keras' momentum 0.8 keeps 80% of the old statistics: PyTorch's momentum 0.2.
-            layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2), nn.BatchNorm1d(n_out, eps=1e-3, momentum=0.2)]
-        self.G = nn.Sequential(*layers, nn.Linear(1024, pixels), nn.Tanh())
-        self.D = nn.Sequential(nn.Linear(pixels, 512), nn.LeakyReLU(0.2), nn.Linear(512, 256),
-                               nn.LeakyReLU(0.2), nn.Linear(256, 1))
-        self.g_opt = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        self.d_opt = torch.optim.Adam(self.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        self.bce = nn.BCEWithLogitsLoss()
-        self.ones = torch.ones(batch_size, 1)
-        self.zeros = torch.zeros(batch_size, 1)
-
-    def run(self, n):
-        torch = self.torch
-        start = time.perf_counter()
-        for _ in range(n):
-            real = self.images[torch.randint(0, len(self.images), (self.batch_size,))]
-            fake = self.G(torch.randn(self.batch_size, self.latent_dim))
-            self.d_opt.zero_grad()
-            d_loss = 0.5 * (self.bce(self.D(real), self.ones) + self.bce(self.D(fake.detach()), self.zeros))
-            d_loss.backward()
-            self.d_opt.step()
-            self.g_opt.zero_grad()
-            g_loss = self.bce(self.D(fake), self.ones)
-            g_loss.backward()
-            self.g_opt.step()
-            d_loss.item(), g_loss.item()  # the losses a loop would log
-        return n / (time.perf_counter() - start)
-
-
-# ------------------------------------------------------------------------------------------------
-
-
-def gan_factory(model, images):
-    if model == "mlp":
-        return lambda **settings: GAN(seed=0, **settings)
-    return lambda **settings: DCGAN(img_shape=images.shape[1:], seed=0, **settings)
-
-
-def make_runners(model, batch_size, variants, images):
-    """{variant: runner} for one table row group; a variant that cannot run here says why."""
-    make_gan = gan_factory(model, images)
+def make_runners(model, batch_size, variants, data):
+    """{variant: runner} for one group of table rows; a variant that cannot run here says why."""
     backend = keras.backend.backend()
     runners, notes = {}, []
     for variant in variants:
         if variant == "train":
-            runners[variant] = OurTrain(make_gan, images, batch_size)
+            runners[variant] = OurTrain(make_gan(model), data.for_model(model), batch_size)
         elif variant == "train-no-jit":
             if backend == "torch":
                 notes.append("train() no-jit not run on torch: train() runs without jit there already")
             else:
-                runners[variant] = OurTrain(make_gan, images, batch_size, jit_compile=False)
+                runners[variant] = OurTrain(make_gan(model, jit_compile=False), data.for_model(model), batch_size)
         elif variant == "train-4-calls":
-            runners[variant] = OurTrain(make_gan, images, batch_size, one_call=False)
-        elif variant == "train-verbose":
-            runners[variant] = OurTrain(make_gan, images, batch_size, verbose=1)
+            runners[variant] = OurTrain(make_gan(model, one_call=False), data.for_model(model), batch_size)
         elif variant == "bare":
-            runners[variant] = BareSteps(make_gan, images, batch_size)
+            runners[variant] = BareSteps(make_gan(model), data.for_model(model), batch_size)
+        elif model not in ("mlp", "dcgan"):
+            notes.append(f"{model}: no reference loops (seed, fused, PyTorch); compare its train() rows")
         elif variant == "seed":
-            runners[variant] = SeedLoop(make_gan, images, batch_size)
+            runners[variant] = Timed(reference_loops.SeedLoop(make_gan(model), data.scaled(), batch_size))
         elif variant == "fused":
             if model == "mlp":
-                runners[variant] = FusedTFMLP(images, batch_size)
+                runners[variant] = Timed(reference_loops.FusedTFMLP(data.scaled(), batch_size))
             elif backend == "tensorflow":
-                runners[variant] = FusedKerasTF(make_gan, images, batch_size)
+                runners[variant] = Timed(reference_loops.FusedKerasTF(make_gan(model), data.scaled(), batch_size))
             else:
                 notes.append(f"{model} b{batch_size}: fused TF reference for the DCGAN needs KERAS_BACKEND=tensorflow")
         elif variant == "torch":
@@ -378,18 +176,26 @@ def make_runners(model, batch_size, variants, images):
             elif not torch_available():
                 notes.append("PyTorch reference skipped: torch is not installed (pip install keras_gan[torch])")
             else:
-                runners[variant] = TorchMLP(images, batch_size)
+                runners[variant] = Timed(reference_loops.TorchMLP(data.scaled(), batch_size))
+    gan = next((runner.gan for runner in runners.values() if hasattr(runner, "gan")), None)
+    if gan is not None and gan.d_steps > 1:
+        notes.append(f"{model}: it/s counts generator iterations, each with {gan.d_steps} critic steps")
     return runners, notes
 
 
-def count_multiply_adds(model, batch_size, images):
-    """Multiply-adds per iteration of train() and of the fused step, as XLA compiles them
-    (TensorFlow backend); {"error": ...} if they cannot be counted, so the timings still print."""
-    make_gan = gan_factory(model, images)
+def count_multiply_adds(model, batch_size, data):
+    """Multiply-adds per iteration of train() and, where there is one, of the fused step, as XLA
+    compiles them (TensorFlow); {"error": ...} if they cannot be counted, so the timings still print."""
     try:
-        fused = FusedTFMLP(images, batch_size) if model == "mlp" else FusedKerasTF(make_gan, images, batch_size)
-        return {"train": arithmetic.train_iteration_multiply_adds(make_gan(), batch_size),
-                "fused": fused.multiply_adds()}
+        counts = {"train": arithmetic.train_iteration_multiply_adds(make_gan(model), batch_size)}
+        if model == "mlp":
+            fused = reference_loops.FusedTFMLP(data.scaled(), batch_size)
+        elif model == "dcgan":
+            fused = reference_loops.FusedKerasTF(make_gan(model), data.scaled(), batch_size)
+        else:
+            return counts
+        counts["fused"] = arithmetic.tensorflow_multiply_adds(fused.step, fused.real_batch())
+        return counts
     except Exception as error:  # a count is extra information, never worth the measured table
         return {"error": f"{model} b{batch_size}: multiply-adds not counted: {type(error).__name__}: {error}"}
 
@@ -401,16 +207,20 @@ def torch_available():
 
 
 def measure(runners, iterations, repeats):
-    """Round-robin: every repeat runs each variant once; round 0 (compilation) is dropped."""
-    rates = {name: [] for name in runners}
+    """Round-robin over every runner of every table row; round 0 (compilation) is dropped.
+
+    `runners` maps (model, batch size, backend, variant) to a runner; returns their median it/s.
+    """
+    rates = {key: [] for key in runners}
     for round_ in range(repeats + 1):
-        for name, runner in runners.items():
-            rate = runner.run(iterations if round_ else max(3, iterations // 4))
+        for key, runner in runners.items():
+            rate = runner.rate(iterations if round_ else max(3, iterations // 4))
             if round_:
-                rates[name].append(rate)
+                rates[key].append(rate)
         print(f"  round {round_}/{repeats}: " + ", ".join(
-            f"{backend} {LABELS[variant]} {r[-1]:.1f}" for (backend, variant), r in rates.items() if r), flush=True)
-    return {name: statistics.median(values) for name, values in rates.items()}, rates
+            f"{model} b{batch} {backend} {LABELS[variant]} {r[-1]:.1f}"
+            for (model, batch, backend, variant), r in rates.items() if r), flush=True)
+    return {key: statistics.median(values) for key, values in rates.items()}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -447,40 +257,48 @@ class Worker:
 
 
 class RemoteRunner:
-    def __init__(self, worker, variant):
-        self.worker, self.variant = worker, variant
+    def __init__(self, worker, key):
+        self.worker, self.key = worker, key
 
-    def run(self, n):
-        return self.worker.call(run=self.variant, n=n)["rate"]
+    def rate(self, n):
+        return self.worker.call(run=self.key, n=n)["rate"]
 
 
 def serve(data_dir):
     """The worker's side: set up runners and run them as told, answering on stdout."""
-    images = datasets.load_mnist(data_dir)
-    runners = {}
+    data = Data(data_dir)
+    runners = {}  # (model, batch size, variant) as a JSON list -> runner
     for line in sys.stdin:
         command = json.loads(line)
         if "setup" in command:
-            runners, notes = make_runners(command["setup"]["model"], command["setup"]["batch_size"],
-                                          command["setup"]["variants"], images)
-            answer = {"variants": list(runners), "notes": notes}
+            setup = command["setup"]
+            made, notes = make_runners(setup["model"], setup["batch_size"], setup["variants"], data)
+            runners.update({json.dumps([setup["model"], setup["batch_size"], v]): r for v, r in made.items()})
+            answer = {"variants": list(made), "notes": notes}
         elif "multiply_adds" in command:
             answer = count_multiply_adds(command["multiply_adds"]["model"], command["multiply_adds"]["batch_size"],
-                                         images)
+                                         data)
         else:
-            answer = {"rate": runners[command["run"]].run(command["n"])}
+            answer = {"rate": runners[json.dumps(command["run"])].rate(command["n"])}
         print(WORKER_PREFIX + json.dumps(answer), flush=True)
 
 
-REFERENCES = ("fused", "torch")  # backend-independent code: measured once, in the first backend's worker
+# ------------------------------------------------------------------------------------------------
+
+
+def comma_list(text, allowed, parser, what):
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    unknown = set(items) - set(allowed)
+    if unknown:
+        parser.error(f"unknown {what} {sorted(unknown)}; choose from {', '.join(allowed)}")
+    return items
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default="mlp,dcgan", help="comma list of mlp, dcgan")
+    parser.add_argument("--models", default="mlp,dcgan", help="comma list of " + ", ".join(MODELS))
     parser.add_argument("--batch-sizes", default="32,128", help="comma list")
-    parser.add_argument("--variants", default=",".join(ALL_VARIANTS),
-                        help="comma list of " + ", ".join(ALL_VARIANTS))
+    parser.add_argument("--variants", default=",".join(LABELS), help="comma list of " + ", ".join(LABELS))
     parser.add_argument("--backends", help="comma list of Keras backends, measured side by side in worker "
                                            "processes (default: this process's backend only)")
     parser.add_argument("--iterations", type=int, default=60, help="iterations per measurement")
@@ -494,48 +312,40 @@ def main(argv=None):
         return serve(args.data_dir)
     if args.quick:
         args.iterations, args.repeats = 20, 3
-    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
-    unknown = set(variants) - set(ALL_VARIANTS)
-    if unknown:
-        parser.error(f"unknown variants {sorted(unknown)}; choose from {', '.join(ALL_VARIANTS)}")
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    backends = [b.strip() for b in (args.backends or keras.backend.backend()).split(",") if b.strip()]
-    unknown = set(backends) - {"tensorflow", "jax", "torch"}
-    if unknown:
-        parser.error(f"unknown backends {sorted(unknown)}; choose from tensorflow, jax, torch")
-    local = backends == [keras.backend.backend()] and not args.backends
-    images = datasets.load_mnist(args.data_dir) if local else None
+    variants = comma_list(args.variants, LABELS, parser, "variants")
+    models = comma_list(args.models, MODELS, parser, "models")
+    backends = comma_list(args.backends or keras.backend.backend(), ("tensorflow", "jax", "torch"), parser, "backends")
+    local = not args.backends
+    data = Data(args.data_dir) if local else None
     workers = {} if local else {backend: Worker(backend, args.data_dir) for backend in backends}
 
     results, notes = {}, []  # results[(model, batch)][backend] = {variant: median it/s}
-    counts = {}  # counts[(model, batch)] = multiply-adds per iteration of train() and fused
+    counts = {}  # counts[(model, batch)] = multiply-adds per iteration of train() (and fused)
     count_here = "fused" in variants and "tensorflow" in backends
     if "fused" in variants and not count_here:
         notes.append("multiply-adds are counted in XLA's TensorFlow program: add tensorflow to --backends")
+    groups = [(model, int(batch_size)) for model in models for batch_size in args.batch_sizes.split(",")]
     try:
-        for model in models:
-            for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
-                print(f"{model}, batch {batch_size}, backends {', '.join(backends)}:", flush=True)
-                runners = {}
-                for index, backend in enumerate(backends):
-                    wanted = [v for v in variants if index == 0 or v not in REFERENCES]
-                    if local:
-                        backend_runners, more_notes = make_runners(model, batch_size, wanted, images)
-                    else:
-                        answer = workers[backend].call(setup={"model": model, "batch_size": batch_size,
-                                                              "variants": wanted})
-                        backend_runners = {v: RemoteRunner(workers[backend], v) for v in answer["variants"]}
-                        more_notes = answer["notes"]
-                    runners.update({(backend, v): runner for v, runner in backend_runners.items()})
-                    notes += more_notes
-                medians, _ = measure(runners, args.iterations, args.repeats)
-                row = results[(model, batch_size)] = {backend: {} for backend in backends}
-                for (backend, variant), rate in medians.items():
-                    row[backend][variant] = rate
-                if count_here:
-                    counts[(model, batch_size)] = (
-                        count_multiply_adds(model, batch_size, images) if local
-                        else workers["tensorflow"].call(multiply_adds={"model": model, "batch_size": batch_size}))
+        runners = {}  # every runner of every row, measured in one round-robin
+        for model, batch_size in groups:
+            for index, backend in enumerate(backends):
+                wanted = [v for v in variants if index == 0 or v not in REFERENCES]
+                if local:
+                    made, more_notes = make_runners(model, batch_size, wanted, data)
+                else:
+                    answer = workers[backend].call(setup={"model": model, "batch_size": batch_size, "variants": wanted})
+                    made = {v: RemoteRunner(workers[backend], [model, batch_size, v]) for v in answer["variants"]}
+                    more_notes = answer["notes"]
+                runners.update({(model, batch_size, backend, v): runner for v, runner in made.items()})
+                notes += more_notes
+        print(f"{len(runners)} loops: {', '.join(f'{m} b{b}' for m, b in groups)} on {', '.join(backends)}", flush=True)
+        for (model, batch_size, backend, variant), rate in measure(runners, args.iterations, args.repeats).items():
+            results.setdefault((model, batch_size), {b: {} for b in backends})[backend][variant] = rate
+        if count_here:
+            for model, batch_size in groups:
+                counts[(model, batch_size)] = (
+                    count_multiply_adds(model, batch_size, data) if local
+                    else workers["tensorflow"].call(multiply_adds={"model": model, "batch_size": batch_size}))
     finally:
         for worker in workers.values():
             worker.close()
@@ -544,9 +354,7 @@ def main(argv=None):
 
 
 def print_tables(results, counts, variants, backends, notes, args):
-    references = {ref: backends[0] for ref in REFERENCES}
-    columns = [v for v in variants if any(v in per_backend for row in results.values()
-                                          for per_backend in row.values())]
+    columns = [v for v in variants if any(v in per_backend for row in results.values() for per_backend in row.values())]
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores"
     print(f"\nIterations per second (median of {args.repeats} interleaved rounds of {args.iterations}); "
           f"Keras {keras.__version__}, {machine}. fused and PyTorch: measured in the {backends[0]} process; "
@@ -555,23 +363,18 @@ def print_tables(results, counts, variants, backends, notes, args):
               "train/fused", "MACs fused/train", "train/torch", "train/4 calls"]
     table = []
     for (model, batch_size), row in results.items():
+        count = counts.get((model, batch_size), {})
+        macs = f"{count['fused'] / count['train']:.2f}x" if "fused" in count else "-"
         for backend in backends:
-            medians = row[backend]
-            reference = lambda variant: (row[references[variant]].get(variant)  # noqa: E731
-                                         if variant in references else medians.get(variant))
+            rates = {v: row[backends[0] if v in REFERENCES else backend].get(v) for v in LABELS}
+            train = rates["train"]
 
-            def ratio(value):
-                return f"{medians['train'] / value:.2f}x" if "train" in medians and value else "-"
+            def ratio(value, train=train):
+                return f"{train / value:.2f}x" if train and value else "-"
 
-            seed_tf = row.get("tensorflow", {}).get("seed")
-            count = counts.get((model, batch_size), {})
-            bound = f"{count['fused'] / count['train']:.2f}x" if "train" in count else "-"
-            cells = [model, str(batch_size), backend,
-                     *(f"{r:.1f}" if (r := reference(c) if c in REFERENCES else medians.get(c)) else "-"
-                       for c in columns),
-                     ratio(medians.get("seed")), ratio(seed_tf), ratio(reference("fused")), bound,
-                     ratio(reference("torch")), ratio(medians.get("train-4-calls"))]
-            table.append(cells)
+            table.append([model, str(batch_size), backend, *(f"{rates[c]:.1f}" if rates[c] else "-" for c in columns),
+                          ratio(rates["seed"]), ratio(row.get("tensorflow", {}).get("seed")), ratio(rates["fused"]),
+                          macs, ratio(rates["torch"]), ratio(rates["train-4-calls"])])
     widths = [max(len(str(x)) for x in column) for column in zip(header, *table)]
     for cells in [header, *table]:
         print("  ".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
@@ -579,16 +382,17 @@ def print_tables(results, counts, variants, backends, notes, args):
         if "error" in count:
             notes.append(count["error"])
             continue
-        print(f"{model} b{batch_size}: {count['train'] / 1e9:.3f} G multiply-adds per train() iteration, "
-              f"{count['fused'] / 1e9:.3f} G per fused step (XLA's compiled programs, TensorFlow)")
+        fused = f", {count['fused'] / 1e9:.3f} G per fused step" if "fused" in count else ""
+        print(f"{model} b{batch_size}: {count['train'] / 1e9:.3f} G multiply-adds per train() iteration{fused} "
+              "(XLA's compiled programs, TensorFlow)")
         row = results[(model, batch_size)]
         speeds = [f"train() on {backend} {count['train'] * row[backend]['train'] / 1e9:.1f} G/s"
                   for backend in backends if row[backend].get("train")]
-        fused = row[backends[0]].get("fused")
-        speeds += [f"fused {count['fused'] * fused / 1e9:.1f} G/s"] if fused else []
+        fused_rate = row[backends[0]].get("fused")
+        speeds += [f"fused {count['fused'] * fused_rate / 1e9:.1f} G/s"] if fused and fused_rate else []
         if speeds:
             print(f"  multiply-adds per second at the measured rates (TensorFlow's counts): {', '.join(speeds)}")
-    if counts:
+    if any("fused" in count for count in counts.values()):
         print("MACs fused/train: what train()/fused would be if both ran their multiply-adds at the same rate")
     for note in dict.fromkeys(notes):
         print("note:", note)

@@ -1,13 +1,16 @@
-"""Conditional GAN (Mirza & Osindero, 2014) as a subclass of GAN: both networks see the label.
+"""Conditional GAN (Mirza & Osindero, 2014): both networks are given the label.
 
     from keras_gan import CGAN
     gan = CGAN()                          # MNIST digits with their labels
     gan.train(iterations=5000)
     sevens = gan.generate(10, labels=7)
 
-A batch is (images, labels); G is given (noise, labels) for labels drawn at random; D judges an
-(image, label) pair, so a well-drawn 3 labelled "7" is a fake. The sample grids show one class
-per row, from the same noise in each column.
+A batch is (images, labels); G is given (noise, label) for labels drawn at random; D judges an
+(image, label) pair, so a well-drawn 3 labelled "7" is a fake. The networks are DCGAN's: G gets
+the noise joined with a learned embedding of the label; D projects the label onto its features
+(Miyato & Koyama, 2018: the verdict is w.h + embedding(y).h for D's features h), which measured
+far better than Keras-GAN's label-times-pixels MLP (benchmarks/README.md). The sample grids show
+one class per row, from the same noise in each column.
 """
 
 import numpy as np
@@ -15,49 +18,45 @@ import keras
 from keras import layers
 
 from keras_gan import checks, datasets
-from keras_gan.gan import GAN
+from keras_gan.dcgan import DCGAN
+
+LABEL_EMBEDDING = 50  # the size of the label's embedding that joins G's noise
 
 
-class CGAN(GAN):
-    """A GAN whose generator draws the class it is asked for."""
+class CGAN(DCGAN):
+    """A DCGAN whose generator draws the class it is asked for."""
 
-    def __init__(self, num_classes=10, **gan_settings):
+    def __init__(self, num_classes=10, **dcgan_settings):
         checks.check_whole_number(self, "num_classes", num_classes, 2)
         self.num_classes = num_classes
         self.grid_shape = (num_classes, 10)  # a row per class
-        super().__init__(**gan_settings)
+        super().__init__(**dcgan_settings)
 
-    # The networks: G(z, y) and D(x, y). ------------------------------------------------------
+    # The networks: G(z, y) and D(x, y). -------------------------------------------------------
 
     def build_generator(self):
-        """The GAN's MLP generator, given the noise joined with a learned embedding of the label."""
-        noise, label = keras.Input((self.latent_dim,), name="z"), keras.Input((), dtype="int32", name="label")
-        x = layers.Concatenate()([noise, layers.Embedding(self.num_classes, 50)(label)])
-        for units in (256, 512, 1024):
-            x = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(units)(x))
-            x = layers.BatchNormalization(momentum=0.8)(x)
-        image = layers.Reshape(self.img_shape)(layers.Dense(int(np.prod(self.img_shape)), activation="tanh")(x))
-        return keras.Model([noise, label], image, name="generator")
+        noise, label = self.noise_and_label()
+        joined = layers.Concatenate()([noise, layers.Embedding(self.num_classes, LABEL_EMBEDDING)(label)])
+        return keras.Model([noise, label], self.upsample(joined), name="generator")
 
     def build_discriminator(self):
-        """The GAN's MLP discriminator with a projection of the label (Miyato & Koyama, 2018):
-        the verdict is w.h + embedding(y).h for D's features h."""
         image, label = keras.Input(self.img_shape, name="image"), keras.Input((), dtype="int32", name="label")
-        h = layers.Flatten()(image)
-        for units in (512, 256):
-            h = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(units)(h))
-        projection = layers.Dot(axes=1)([layers.Embedding(self.num_classes, 256)(label), h])
-        score = layers.Add()([layers.Dense(1)(h), projection])
+        features = self.downsample(image)
+        projection = layers.Dot(axes=1)([layers.Embedding(self.num_classes, features.shape[-1])(label), features])
+        verdict = layers.Add()([layers.Dense(1)(features), projection])
         if self.output_activation is not None:
-            score = layers.Activation(self.output_activation)(score)
-        return keras.Model([image, label], score, name="discriminator")
+            verdict = layers.Activation(self.output_activation)(verdict)
+        return keras.Model([image, label], verdict, name="discriminator")
 
     def build_combined(self):
-        """(z, y) -> D(G(z, y), y): G is asked for class y, D judges the image as a y."""
-        noise, label = keras.Input((self.latent_dim,), name="z"), keras.Input((), dtype="int32", name="label")
+        """(z, y) -> D(G(z, y), y): G is asked for class y, and D judges its image as a y."""
+        noise, label = self.noise_and_label()
         return keras.Model([noise, label], self.discriminator([self.generator([noise, label]), label]), name="combined")
 
-    # What a batch is and what G is given. -----------------------------------------------------
+    def noise_and_label(self):
+        return keras.Input((self.latent_dim,), name="z"), keras.Input((), dtype="int32", name="label")
+
+    # What a batch is and what G is given. -------------------------------------------------------
 
     def load_data(self):
         """MNIST's digits and their labels."""
@@ -73,22 +72,21 @@ class CGAN(GAN):
         return [datasets.to_float(images[chosen]), labels[chosen]]
 
     def generator_inputs(self, batch_size):
-        """Noise and a label drawn at random for each fake."""
+        """Noise, and a label drawn at random for each fake."""
         return [self.noise(batch_size), self.rng.integers(0, self.num_classes, batch_size).astype("int32")]
 
     def fake_batch(self, generator_inputs):
         """The fakes with the labels they were made for: D must judge each as that class."""
         return [self.predict_on_batch(self.generator, generator_inputs), generator_inputs[1]]
 
-    # Using it. ----------------------------------------------------------------------------------
+    # Using it. ------------------------------------------------------------------------------------
 
     def generate(self, n, labels=None, noise=None, seed=None, batch_size=1000):
         """n samples of the classes in `labels` (one int for all, or n of them; None: random)."""
         noise = checks.check_noise(n, noise, self.latent_dim, seed)
-        rng = np.random.default_rng(seed)
-        labels = datasets.check_labels(rng.integers(0, self.num_classes, n) if labels is None else labels,
-                                       self.num_classes, n)
-        return self.predict_in_batches([noise, labels], batch_size)
+        if labels is None:
+            labels = np.random.default_rng(seed).integers(0, self.num_classes, n)
+        return self.predict_in_batches([noise, datasets.check_labels(labels, self.num_classes, n)], batch_size)
 
     def sample_grid(self):
         """One class per row; each column keeps its noise, so a column is one "style"."""

@@ -213,6 +213,11 @@ def load_dataset(args, conditional):
 
 def train_command(args):
     check_train_flags(args)
+    if not args.resume:  # checked before Keras loads: a mistake costs no start-up time
+        class_name = MODELS[args.model or "gan"]
+        if class_name == "CGAN" and args.dataset != "mnist":
+            raise ValueError("--model cgan trains on labelled digits: use --dataset mnist.")
+        settings = model_settings(args, class_name)
     import keras_gan
     from keras_gan import callbacks as run_callbacks
     from keras_gan import checkpoints, runs
@@ -223,15 +228,11 @@ def train_command(args):
         class_name = description["class"].rpartition(".")[2]
         if args.model is not None and MODELS[args.model] != class_name:
             raise ValueError(f"{folder}/ holds a {class_name} run; --model {args.model} cannot resume it.")
-        settings = model_settings(args, class_name)
-        gan = checkpoints.load_gan(folder, **settings)  # the checkpoint's settings, the flags given over them
+        # The checkpoint's settings, with the flags given over them.
+        gan = checkpoints.load_gan(folder, **model_settings(args, class_name))
         args.output_dir = folder
     else:
-        class_name = MODELS[args.model or "gan"]
-        if class_name == "CGAN" and args.dataset != "mnist":
-            raise ValueError("--model cgan trains on labelled digits: use --dataset mnist.")
-        settings = model_settings(args, class_name)
-        shape = {} if class_name == "CGAN" and args.dataset == "mnist" else {"img_shape": image_shape(args)}
+        shape = {} if class_name == "CGAN" else {"img_shape": image_shape(args)}
         gan = getattr(keras_gan, class_name)(**shape, **settings, **({} if args.seed is None else {"seed": args.seed}))
 
     callbacks = []
@@ -263,11 +264,11 @@ def train_command(args):
 
 def gan_from_checkpoint(path):
     """Rebuild the model a checkpoint (a run folder or its checkpoint.npz) was written by, loaded."""
-    from keras_gan.checkpoints import checkpoint_path, load_gan
-
-    path = checkpoint_path(path) if os.path.isdir(path) else path
+    path = os.path.join(path, "checkpoint.npz") if os.path.isdir(path) else path
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No checkpoint at {path!r}: give a run folder or its checkpoint.npz.")
+    from keras_gan.checkpoints import load_gan
+
     return load_gan(path)
 
 
@@ -301,11 +302,11 @@ def sample_command(args):
 
 
 def export_command(args):
-    from keras_gan.checkpoints import export_generator
-
     if not args.output.endswith(".keras"):
         raise ValueError(f"--output must end in .keras (Keras' own format), got {args.output!r}.")
     gan = gan_from_checkpoint(args.checkpoint)
+    from keras_gan.checkpoints import export_generator
+
     export_generator(gan, args.output)
     inputs = "(noise, label)" if hasattr(gan, "num_classes") else "noise"
     print(f"Wrote {args.output}: the generator at iteration {gan.iteration}, {inputs} -> images in [-1, 1]. "

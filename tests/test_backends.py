@@ -23,7 +23,7 @@ import math, os, sys, tempfile
 import numpy as np
 import keras
 from keras import ops
-from keras_gan import GAN, DCGAN
+from keras_gan import GAN, DCGAN, CGAN, LSGAN, WGAN
 
 assert keras.backend.backend() == sys.argv[1], keras.backend.backend()
 
@@ -73,7 +73,44 @@ def check_training(gan, batch_size, folder):
     assert np.all(np.isfinite(samples)) and samples.min() >= -1 and samples.max() <= 1
     assert samples.std() > 0, "all samples identical"
 
+def check_overrides_honoured(one_call):
+    # A step method a subclass overrides runs, with its effect, on this backend and path.
+    class SkipGeneratorStep(GAN):
+        def train_generator(self, generator_inputs):
+            return {"g_loss": 0.0}
+
+    class TwoGeneratorSteps(GAN):
+        def train_iteration(self, real_batches, d_inputs, g_inputs):
+            logs = super().train_iteration(real_batches, d_inputs, g_inputs)
+            logs["g_loss_2"] = self.train_generator(g_inputs)["g_loss"]
+            return logs
+
+    data = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
+    skip = SkipGeneratorStep(seed=0, latent_dim=8, one_call=one_call)
+    before = values(skip.generator.trainable_weights)
+    history = skip.train(iterations=2, batch_size=8, data=data, output_dir=tempfile.mkdtemp(), verbose=0)
+    assert not any(changed(before, skip.generator.trainable_weights)), "a skipped G step trained G"
+    assert history["g_loss"] == [0.0, 0.0], history
+    two = TwoGeneratorSteps(seed=0, latent_dim=8, one_call=one_call)
+    history = two.train(iterations=2, batch_size=8, data=data, output_dir=tempfile.mkdtemp(), verbose=0)
+    assert int(ops.convert_to_numpy(two.combined.optimizer.iterations)) == 4, "the extra G step did not run"
+    assert all(math.isfinite(x) for x in history["g_loss_2"]), history
+
+def check_variants_train(folder):
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
+    for model, data in ((CGAN(seed=0, latent_dim=8, filters=4), (images, rng.integers(0, 10, 32))),
+                        (LSGAN(seed=0, latent_dim=8), images), (WGAN(seed=0, latent_dim=8), images)):
+        d_before = values(model.discriminator.weights)
+        history = model.train(iterations=2, batch_size=8, data=data, output_dir=os.path.join(folder, type(model).__name__), verbose=0)
+        assert all(math.isfinite(x) for v in history.values() for x in v), (type(model).__name__, history)
+        assert any(changed(d_before, model.discriminator.weights)), type(model).__name__
+    assert max(float(np.abs(v).max()) for v in values(model.discriminator.weights)) <= 0.01 + 1e-7, "WGAN clip"
+
 folder = tempfile.mkdtemp()
+for one_call in (False, True):
+    check_overrides_honoured(one_call)
+check_variants_train(folder)
 mlp = GAN(seed=0)
 check_training(mlp, 8, os.path.join(folder, "mlp"))
 check_freeze(mlp, 8)

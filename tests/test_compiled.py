@@ -83,7 +83,7 @@ MODELS = {
     "mlp-2-d-steps-smoothed": lambda **kw: GAN(seed=0, d_steps=2, label_smoothing=0.1, **kw),
     "batchnorm-in-d": lambda **kw: GANWithBatchNormInD(seed=0, **kw),
     "dcgan": lambda **kw: DCGAN(img_shape=(16, 16, 1), filters=8, seed=0, **kw),
-    "cgan": lambda **kw: CGAN(seed=0, latent_dim=16, **kw),
+    "cgan": lambda **kw: CGAN(seed=0, latent_dim=16, filters=8, **kw),
     "lsgan": lambda **kw: LSGAN(seed=0, latent_dim=16, **kw),
     "wgan": lambda **kw: WGAN(seed=0, latent_dim=16, **kw),
 }

@@ -12,12 +12,8 @@ BATCH_SIZE = 4
 
 
 def small_dcgan(img_shape=(28, 28, 1), **settings):
-    """A narrow DCGAN with its label arrays set, as `train()` would set them."""
-    gan = DCGAN(img_shape=img_shape, filters=8, seed=0, **settings)
-    gan.real_labels = np.ones((BATCH_SIZE, 1), "float32")
-    gan.fake_labels = np.zeros((BATCH_SIZE, 1), "float32")
-    gan.valid_labels = np.ones((BATCH_SIZE, 1), "float32")
-    return gan
+    """A narrow DCGAN, quick to train."""
+    return DCGAN(img_shape=img_shape, filters=8, seed=0, **settings)
 
 
 def random_batches(gan, seed=1):
@@ -62,7 +58,7 @@ def test_dcgan_rejects_shapes_it_cannot_build_and_lists_sizes_that_work(img_shap
 
 def test_discriminator_has_no_batch_norm_on_its_first_block_and_the_freeze_safe_kind_after():
     gan = DCGAN(img_shape=(64, 64, 3))
-    kinds = [type(layer) for layer in gan.discriminator.layers]
+    kinds = [type(layer) for layer in gan.discriminator.layers if not isinstance(layer, layers.InputLayer)]
     assert kinds[:2] == [layers.Conv2D, layers.LeakyReLU]
     assert kinds.count(FreezeSafeBatchNormalization) == 3
     assert layers.BatchNormalization not in kinds
@@ -191,13 +187,10 @@ def test_combined_step_trains_generator_against_batch_statistics(from_logits):
 
     # G's step runs G in training mode; D must then compute what it computes in its own step.
     fake_images = gan.generator(noise, training=True)
-    with_moving_statistics = float(
-        loss(gan.valid_labels, gan.discriminator(fake_images, training=False))
-    )
+    valid = np.ones((BATCH_SIZE, 1), "float32")
+    with_moving_statistics = float(loss(valid, gan.discriminator(fake_images, training=False)))
     gan.discriminator.trainable = True
-    as_in_discriminator_step = float(
-        loss(gan.valid_labels, gan.discriminator(fake_images, training=True))
-    )
+    as_in_discriminator_step = float(loss(valid, gan.discriminator(fake_images, training=True)))
 
     reported = float(gan.train_generator(noise)["g_loss"])
 
