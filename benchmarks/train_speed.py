@@ -8,8 +8,9 @@
 Every loop of every row runs round-robin (each round runs each loop once, in turn: every
 variant of every model, batch size and backend, each backend in its own worker process), so a
 machine shared with other work slows them alike; the first round (compilation, warm-up) is not
-counted, and the table shows medians of iterations per second and ratios to our `train()`. An
-iteration is one generator step: a WGAN's also holds its critic's 5 steps.
+counted. The table shows medians of iterations per second, and ratios to our `train()`: the
+median of the rounds' ratios, with the lowest and highest in brackets, which say how much the
+machine's load moved them. An iteration is one generator step: a WGAN's holds its critic's 5 steps.
 
 With `fused` among the variants and TensorFlow among the backends it also prints the
 multiply-adds of one iteration, counted in the program XLA compiles (`arithmetic.py`), and
@@ -209,7 +210,8 @@ def torch_available():
 def measure(runners, iterations, repeats):
     """Round-robin over every runner of every table row; round 0 (compilation) is dropped.
 
-    `runners` maps (model, batch size, backend, variant) to a runner; returns their median it/s.
+    `runners` maps (model, batch size, backend, variant) to a runner; returns each one's it/s, a
+    list with one rate per round.
     """
     rates = {key: [] for key in runners}
     for round_ in range(repeats + 1):
@@ -220,7 +222,7 @@ def measure(runners, iterations, repeats):
         print(f"  round {round_}/{repeats}: " + ", ".join(
             f"{model} b{batch} {backend} {LABELS[variant]} {r[-1]:.1f}"
             for (model, batch, backend, variant), r in rates.items() if r), flush=True)
-    return {key: statistics.median(values) for key, values in rates.items()}
+    return rates
 
 
 # ------------------------------------------------------------------------------------------------
@@ -319,7 +321,7 @@ def main(argv=None):
     data = Data(args.data_dir) if local else None
     workers = {} if local else {backend: Worker(backend, args.data_dir) for backend in backends}
 
-    results, notes = {}, []  # results[(model, batch)][backend] = {variant: median it/s}
+    results, notes = {}, []  # results[(model, batch)][backend] = {variant: [it/s in each round]}
     counts = {}  # counts[(model, batch)] = multiply-adds per iteration of train() (and fused)
     count_here = "fused" in variants and "tensorflow" in backends
     if "fused" in variants and not count_here:
@@ -339,8 +341,8 @@ def main(argv=None):
                 runners.update({(model, batch_size, backend, v): runner for v, runner in made.items()})
                 notes += more_notes
         print(f"{len(runners)} loops: {', '.join(f'{m} b{b}' for m, b in groups)} on {', '.join(backends)}", flush=True)
-        for (model, batch_size, backend, variant), rate in measure(runners, args.iterations, args.repeats).items():
-            results.setdefault((model, batch_size), {b: {} for b in backends})[backend][variant] = rate
+        for (model, batch_size, backend, variant), rates in measure(runners, args.iterations, args.repeats).items():
+            results.setdefault((model, batch_size), {b: {} for b in backends})[backend][variant] = rates
         if count_here:
             for model, batch_size in groups:
                 counts[(model, batch_size)] = (
@@ -357,7 +359,8 @@ def print_tables(results, counts, variants, backends, notes, args):
     columns = [v for v in variants if any(v in per_backend for row in results.values() for per_backend in row.values())]
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores"
     print(f"\nIterations per second (median of {args.repeats} interleaved rounds of {args.iterations}); "
-          f"Keras {keras.__version__}, {machine}. fused and PyTorch: measured in the {backends[0]} process; "
+          f"Keras {keras.__version__}, {machine}. Ratios: the median of each round's ratio (lowest-highest). "
+          f"fused and PyTorch: measured in the {backends[0]} process; "
           "'seed (TF)': the 2018 loop on TensorFlow, Keras' default backend, as people run it")
     header = ["model", "batch", "backend", *(LABELS[c] for c in columns), "train/seed", "train/seed (TF)",
               "train/fused", "MACs fused/train", "train/torch", "train/4 calls"]
@@ -367,12 +370,16 @@ def print_tables(results, counts, variants, backends, notes, args):
         macs = f"{count['fused'] / count['train']:.2f}x" if "fused" in count else "-"
         for backend in backends:
             rates = {v: row[backends[0] if v in REFERENCES else backend].get(v) for v in LABELS}
-            train = rates["train"]
 
-            def ratio(value, train=train):
-                return f"{train / value:.2f}x" if train and value else "-"
+            def ratio(others, train=rates["train"]):
+                if not train or not others:
+                    return "-"
+                per_round = sorted(ours / theirs for ours, theirs in zip(train, others))
+                spread = f" ({per_round[0]:.2f}-{per_round[-1]:.2f})" if len(per_round) > 1 else ""
+                return f"{statistics.median(per_round):.2f}x{spread}"
 
-            table.append([model, str(batch_size), backend, *(f"{rates[c]:.1f}" if rates[c] else "-" for c in columns),
+            table.append([model, str(batch_size), backend,
+                          *(f"{statistics.median(rates[c]):.1f}" if rates[c] else "-" for c in columns),
                           ratio(rates["seed"]), ratio(row.get("tensorflow", {}).get("seed")), ratio(rates["fused"]),
                           macs, ratio(rates["torch"]), ratio(rates["train-4-calls"])])
     widths = [max(len(str(x)) for x in column) for column in zip(header, *table)]
@@ -386,10 +393,10 @@ def print_tables(results, counts, variants, backends, notes, args):
         print(f"{model} b{batch_size}: {count['train'] / 1e9:.3f} G multiply-adds per train() iteration{fused} "
               "(XLA's compiled programs, TensorFlow)")
         row = results[(model, batch_size)]
-        speeds = [f"train() on {backend} {count['train'] * row[backend]['train'] / 1e9:.1f} G/s"
+        speeds = [f"train() on {backend} {count['train'] * statistics.median(row[backend]['train']) / 1e9:.1f} G/s"
                   for backend in backends if row[backend].get("train")]
-        fused_rate = row[backends[0]].get("fused")
-        speeds += [f"fused {count['fused'] * fused_rate / 1e9:.1f} G/s"] if fused and fused_rate else []
+        if fused and row[backends[0]].get("fused"):
+            speeds.append(f"fused {count['fused'] * statistics.median(row[backends[0]]['fused']) / 1e9:.1f} G/s")
         if speeds:
             print(f"  multiply-adds per second at the measured rates (TensorFlow's counts): {', '.join(speeds)}")
     if any("fused" in count for count in counts.values()):

@@ -71,9 +71,10 @@ class CGAN(DCGAN):
         chosen = self.rng.integers(0, len(images), batch_size)
         return [datasets.to_float(images[chosen]), labels[chosen]]
 
-    def generator_inputs(self, batch_size):
+    def generator_inputs(self, batch_size, rng=None):
         """Noise, and a label drawn at random for each fake."""
-        return [self.noise(batch_size), self.rng.integers(0, self.num_classes, batch_size).astype("int32")]
+        rng = rng or self.rng
+        return [self.noise(batch_size, rng), rng.integers(0, self.num_classes, batch_size).astype("int32")]
 
     def fake_batch(self, generator_inputs):
         """The fakes with the labels they were made for: D must judge each as that class."""

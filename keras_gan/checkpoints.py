@@ -111,7 +111,7 @@ def export_generator(gan, path):
     if not str(path).endswith(".keras"):
         raise ValueError(f"The generator is saved in Keras' format: the file name must end in .keras, got {path!r}.")
     with atomic_path(path, suffix=".keras") as temporary:
-        gan.generator.save(temporary)
+        gan.sampling_generator().save(temporary)
     return path
 
 
@@ -172,9 +172,15 @@ def load_checkpoint(gan, path):
     with np.load(path) as archive:
         arrays = {name: archive[name] for name in archive.files}
     build_optimizers(gan)
+    parts = _state_variables(gan)
+    saved_parts = {name.split("/")[0] for name in arrays if "/" in name}
+    if saved_parts != set(parts):
+        raise ValueError(_difference_message(
+            path, differing_settings(description, gan),
+            f"it holds the models {', '.join(sorted(saved_parts))}; this GAN has {', '.join(sorted(parts))}"))
     # Check every part before assigning any, so a mismatch leaves the model as it was.
     restores = []
-    for part, variables in _state_variables(gan).items():
+    for part, variables in parts.items():
         saved = [arrays[f"{part}/{i}"] for i in range(sum(k.startswith(part + "/") for k in arrays))]
         if [s.shape for s in saved] != [tuple(v.shape) for v in variables]:
             differences = differing_settings(description, gan)
@@ -191,6 +197,7 @@ def load_checkpoint(gan, path):
     gan.fixed_noise = arrays["fixed_noise"]
     gan.rng.bit_generator.state = json.loads(str(arrays["rng_state"]))
     gan.seed = json.loads(str(arrays["seed"]))
+    gan._statistics_estimated_at = None
     return gan
 
 

@@ -46,6 +46,14 @@ def check_gan_settings(gan, img_shape, latent_dim, learning_rate, beta_1, genera
         raise ValueError(f'{name}: jit_compile must be "auto", True or False, got {jit_compile!r}.')
 
 
+def check_ema_momentum(gan, ema_momentum):
+    if ema_momentum is not None and (not is_real_number(ema_momentum) or not 0.0 < ema_momentum < 1.0):
+        raise ValueError(
+            f"{type(gan).__name__}: ema_momentum must be None (no averaged generator) or in (0, 1), "
+            f"e.g. 0.999, got {ema_momentum!r}."
+        )
+
+
 def check_whole_number(gan, name, value, minimum):
     if not is_whole_number(value) or value < minimum:
         raise ValueError(f"{type(gan).__name__}: {name} must be a whole number >= {minimum}, got {value!r}.")

@@ -42,12 +42,14 @@ class GAN:
         from_logits=False,  # True: D outputs a logit and the loss applies the sigmoid itself
         label_smoothing=0.0,  # one-sided: D learns "real" as real_target * (1 - label_smoothing)
         seed=None,  # same seed, same weights, same batches, same losses (on CPU)
+        ema_momentum=None,  # e.g. 0.999: sample from an averaged generator (see the end)
         one_call=True,  # run each iteration's steps as one compiled call (see run_iteration)
         jit_compile="auto",  # XLA: "auto" uses it where it measured faster (compiled.py)
     ):
         checks.check_gan_settings(self, img_shape, latent_dim, learning_rate, beta_1,
                                   generator_learning_rate, discriminator_learning_rate, d_steps,
                                   from_logits, label_smoothing, seed, one_call, jit_compile)
+        checks.check_ema_momentum(self, ema_momentum)
         checks.check_applicable(self, self.get_config())
         self.img_shape = tuple(img_shape)
         self.latent_dim = latent_dim
@@ -55,6 +57,7 @@ class GAN:
         self.from_logits = from_logits
         self.label_smoothing = label_smoothing
         self.seed = seed
+        self.ema_momentum = ema_momentum
         self.one_call = one_call
         self.jit_compile = jit_compile
         self.rng = np.random.default_rng(seed)  # the batches and the noise: the GAN's own draws
@@ -64,6 +67,7 @@ class GAN:
         self.fixed_noise = self.noise(int(np.prod(self.grid_shape)))  # the grids' noise, kept
         self._compiled_iteration = None
         self._traced_steps = None
+        self._statistics_estimated_at = None  # the iteration the averaged G's BatchNorm matches
 
         # Keras draws its initial weights from Python's `random`: a seed fixes them, and the
         # caller's own random state is put back afterwards.
@@ -82,6 +86,7 @@ class GAN:
 
             # Build the generator. It turns a noise vector z into an image.
             self.generator = self.build_generator()
+            self.averaged_generator = self.build_averaged_generator() if ema_momentum else None
 
             # The combined model z -> D(G(z)) trains the generator to fool the discriminator.
             # The discriminator inside it must stay fixed. Here that is only marked: Keras 3 reads
@@ -169,13 +174,13 @@ class GAN:
         # Indexing picks the batch without copying the dataset; uint8 data is scaled batch by batch.
         return datasets.to_float(data[self.rng.integers(0, len(data), batch_size)])
 
-    def generator_inputs(self, batch_size):
+    def generator_inputs(self, batch_size, rng=None):
         """What G is given to make a batch: noise z ~ N(0, 1)."""
-        return self.noise(batch_size)
+        return self.noise(batch_size, rng)
 
-    def noise(self, n):
-        """n latent vectors z ~ N(0, 1) from the GAN's own random generator."""
-        return self.rng.normal(size=(n, self.latent_dim)).astype("float32")
+    def noise(self, n, rng=None):
+        """n latent vectors z ~ N(0, 1), from the GAN's own random generator unless `rng` is given."""
+        return (rng or self.rng).normal(size=(n, self.latent_dim)).astype("float32")
 
     def fake_batch(self, generator_inputs):
         """A batch of generated images, as D takes them."""
@@ -212,6 +217,8 @@ class GAN:
         for real_batch, generator_inputs in zip(real_batches, d_generator_inputs):
             logs = self.train_discriminator(real_batch, generator_inputs)  # logs keep D's last step
         logs.update(self.train_generator(g_generator_inputs))
+        if self.averaged_generator is not None:
+            self.update_averaged_generator()
         return logs
 
     def train_on_batch(self, model, inputs, targets):
@@ -304,13 +311,44 @@ class GAN:
         return self.generate(len(self.fixed_noise), noise=self.fixed_noise), self.grid_shape[1]
 
     def predict_in_batches(self, generator_inputs, batch_size=1000):
-        """The generator's images for `generator_inputs`, `batch_size` at a time, as numpy."""
-        count = batch_length(generator_inputs)
+        """The sampling generator's images for `generator_inputs`, `batch_size` at a time, as numpy."""
+        generator, count = self.sampling_generator(), batch_length(generator_inputs)
         batches = [
-            self.generator.predict_on_batch(keras.tree.map_structure(lambda x: x[start : start + batch_size], generator_inputs))
+            generator.predict_on_batch(keras.tree.map_structure(lambda x: x[start : start + batch_size], generator_inputs))
             for start in range(0, count, batch_size)
         ]
         return np.concatenate(batches) if batches else np.zeros((0, *self.img_shape), "float32")
+
+    # ----------------------------------------------------------------------------------------
+    # The averaged generator (ema_momentum): samples from a running average of G's weights.
+
+    # GAN training oscillates; an exponential moving average of G's weights smooths the
+    # oscillation out of the samples (Yazici et al., 2019). Our own, not Keras' optimizer
+    # option `use_ema`: that one hands its average over only by overwriting the trained weights.
+
+    def build_averaged_generator(self):
+        """A copy of G whose weights will follow the average of G's."""
+        average = keras.models.clone_model(self.generator)
+        average.set_weights(self.generator.get_weights())
+        return average
+
+    def update_averaged_generator(self):
+        """Move the average toward G's weights, a little faster at first (the average of only a
+        few steps must not lean on G's random initial weights)."""
+        steps = ops.cast(self.combined.optimizer.iterations, "float32")  # G's steps so far, this one included
+        momentum = ops.minimum(self.ema_momentum, steps / (9.0 + steps))
+        for average, weight in zip(self.averaged_generator.trainable_weights, self.generator.trainable_weights):
+            average.assign(momentum * average + (1.0 - momentum) * weight)
+
+    def sampling_generator(self):
+        """The generator samples come from: G, or its average once its BatchNorm statistics have
+        been estimated for the averaged weights (averaging G's own statistics measured no gain)."""
+        if self.averaged_generator is None:
+            return self.generator
+        if self._statistics_estimated_at != self.iteration:
+            estimate_batch_statistics(self.averaged_generator, self.generator_inputs(1000, rng=np.random.default_rng(0)))
+            self._statistics_estimated_at = self.iteration
+        return self.averaged_generator
 
     # ----------------------------------------------------------------------------------------
     # Saving: what a checkpoint needs to rebuild this GAN.
@@ -330,6 +368,25 @@ class GAN:
 def batch_length(batch):
     """How many examples a batch (an array, or a list of arrays such as images and labels) holds."""
     return int(keras.tree.flatten(batch)[0].shape[0])
+
+
+def estimate_batch_statistics(model, inputs):
+    """Set every BatchNormalization's moving statistics of `model` to those of one large batch."""
+    batch_norms = [layer for layer in all_layers(model) if isinstance(layer, layers.BatchNormalization)]
+    momenta = [layer.momentum for layer in batch_norms]
+    for layer in batch_norms:
+        layer.momentum = 0.0  # the moving statistics become this batch's
+    model(inputs, training=True)
+    for layer, momentum in zip(batch_norms, momenta):
+        layer.momentum = momentum
+
+
+def all_layers(model):
+    """Every layer of `model`, those of the models inside it too."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from all_layers(layer)
 
 
 def discriminator_metrics(from_logits):

@@ -60,6 +60,7 @@ def run_iterations(gan, count, batch=BATCH):
 def state(gan):
     return {
         "generator": values(gan.generator.variables),
+        "averaged_generator": values(gan.averaged_generator.trainable_variables) if gan.averaged_generator else [],
         "discriminator": values(gan.discriminator.variables),
         "generator_optimizer": values(gan.combined.optimizer.variables),
         "discriminator_optimizer": values(gan.discriminator.optimizer.variables),
@@ -83,6 +84,7 @@ MODELS = {
     "mlp-2-d-steps-smoothed": lambda **kw: GAN(seed=0, d_steps=2, label_smoothing=0.1, **kw),
     "batchnorm-in-d": lambda **kw: GANWithBatchNormInD(seed=0, **kw),
     "dcgan": lambda **kw: DCGAN(img_shape=(16, 16, 1), filters=8, seed=0, **kw),
+    "dcgan-averaged": lambda **kw: DCGAN(img_shape=(16, 16, 1), filters=8, seed=0, ema_momentum=0.9, **kw),
     "cgan": lambda **kw: CGAN(seed=0, latent_dim=16, filters=8, **kw),
     "lsgan": lambda **kw: LSGAN(seed=0, latent_dim=16, **kw),
     "wgan": lambda **kw: WGAN(seed=0, latent_dim=16, **kw),

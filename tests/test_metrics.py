@@ -19,7 +19,8 @@ from keras_gan.metrics import classifier as classifier_module
 @pytest.fixture(scope="module")
 def mnist_test(mnist_data_dir):
     """The 10,000 MNIST test images in [-1, 1] and their labels."""
-    return datasets.load_mnist(mnist_data_dir, split="test", with_labels=True)
+    images, labels = datasets.load_mnist(mnist_data_dir, split="test", with_labels=True)
+    return datasets.scale_images(images), labels
 
 
 @pytest.fixture(scope="module")

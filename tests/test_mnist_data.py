@@ -53,7 +53,7 @@ def test_keras_npz_in_the_folder_is_read(tmp_path):
 def test_real_mnist_files_read(mnist_data_dir):
     images, labels = load_mnist(mnist_data_dir, split="test", with_labels=True)
     assert images.shape == (10000, 28, 28, 1)
-    assert images.min() == -1.0 and images.max() == 1.0
+    assert images.dtype == np.uint8 and images.min() == 0 and images.max() == 255
     assert sorted(set(labels.tolist())) == list(range(10))
 
 

@@ -26,6 +26,7 @@ def train(data_dir=None, epochs=4, batch_size=128, seed=1337, output_dir=None):
     keras.utils.set_random_seed(seed)
     x_train, y_train = datasets.load_mnist(data_dir, "train", with_labels=True)
     x_test, y_test = datasets.load_mnist(data_dir, "test", with_labels=True)
+    x_train, x_test = datasets.scale_images(x_train), datasets.scale_images(x_test)  # the [-1, 1] GANs make
 
     model = classifier_module.build_classifier()
     model.compile(

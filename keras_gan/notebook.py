@@ -1,0 +1,81 @@
+"""Watch a GAN learn in a notebook (Jupyter, Colab): one picture, redrawn in place as it trains.
+
+    from keras_gan.notebook import LivePlot
+    gan.train(iterations=1000, sample_interval=200, callbacks=[LivePlot()])
+
+At the start and at each sample interval the picture shows G's current sample grid beside the
+losses and what D says of real and of generated images, from the first iteration up to now.
+"""
+
+import base64
+import io
+import os
+
+import keras
+import numpy as np
+from IPython.display import display
+from matplotlib.figure import Figure  # Figure, not pyplot: no GUI, no global state.
+
+from keras_gan import plots
+
+D_OUTPUTS = ("d_real", "d_fake", "wasserstein")  # what D says of real and fake images
+
+
+class LivePlot(keras.callbacks.Callback):
+    """A notebook figure of the samples, the losses and D's outputs, updated at each sample interval."""
+
+    def __init__(self, window=20):
+        super().__init__()
+        self.window = window  # the curves are running means over this many iterations
+
+    def on_train_begin(self, logs=None):
+        # name -> [(iteration, value), ...]. A continued run starts from the rows it has logged.
+        metrics_path = os.path.join(self.model.output_dir, "metrics.csv")
+        logged = plots.read_metrics(metrics_path) if os.path.exists(metrics_path) else {}
+        self.history = {name: list(zip(logged["iteration"], values)) for name, values in logged.items()
+                        if name not in ("iteration", "time")}
+        # One display, kept by its handle: each update replaces it instead of adding another.
+        self.handle = display(self.picture(), raw=True, display_id=True)
+
+    def on_train_batch_end(self, iteration, logs=None):
+        for name, value in logs.items():
+            self.history.setdefault(name, []).append((iteration, value))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.handle.update(self.picture(), raw=True)
+
+    def picture(self):
+        """The figure as a PNG, and a line of text for places that show no images."""
+        figure = Figure(figsize=(12, 3.6), layout="constrained")
+        samples, losses, outputs = figure.subplots(1, 3, width_ratios=(1, 1.4, 1.4))
+        images, columns = self.model.sample_grid()
+        samples.imshow(np.asarray(plots.grid_image(images, columns, scale=1)), cmap="gray")
+        samples.set_title(f"G's samples, iteration {self.model.iteration}")
+        samples.set_axis_off()
+        self.plot(losses, [name for name in self.history if name.endswith("_loss")])
+        losses.set_title("Losses")
+        shown = [name for name in D_OUTPUTS if name in self.history]
+        self.plot(outputs, shown)
+        # A probability (the classic D) reads best on 0..1; a critic's scores (WGAN) have no fixed scale.
+        if shown and all(0.0 <= value <= 1.0 for name in shown for _, value in self.history[name]):
+            outputs.set_ylim(0, 1)
+            outputs.set_title("What D says (1 = real)")
+        else:
+            outputs.set_title("What D says")
+        png = io.BytesIO()
+        figure.savefig(png, format="png", dpi=80)
+        return {"image/png": base64.b64encode(png.getvalue()).decode("ascii"), "text/plain": self.summary()}
+
+    def plot(self, axes, names):
+        for name in names:
+            iterations, values = zip(*self.history[name])
+            axes.plot(iterations, plots.running_mean(values, self.window), label=plots.LABELS.get(name, name))
+        if names:
+            axes.legend()
+        axes.set_xlabel("iteration")
+        axes.grid(alpha=0.3)
+
+    def summary(self):
+        """"iteration 200: d_loss=0.61, g_loss=0.93, ...": the latest values."""
+        latest = [f"{name}={values[-1][1]:.3g}" for name, values in self.history.items()]
+        return f"iteration {self.model.iteration}" + (": " + ", ".join(latest) if latest else "")
