@@ -18,9 +18,6 @@ from matplotlib.figure import Figure  # Figure, not pyplot: no GUI, no global st
 
 from keras_gan import plots
 
-D_OUTPUTS = ("d_real", "d_fake", "wasserstein")  # what D says of real and fake images
-
-
 class LivePlot(keras.callbacks.Callback):
     """A notebook figure of the samples, the losses and D's outputs, updated at each sample interval."""
 
@@ -52,30 +49,13 @@ class LivePlot(keras.callbacks.Callback):
         samples.imshow(np.asarray(plots.grid_image(images, columns, scale=1)), cmap="gray")
         samples.set_title(f"G's samples, iteration {self.model.iteration}")
         samples.set_axis_off()
-        self.plot(losses, [name for name in self.history if name.endswith("_loss")])
-        losses.set_title("Losses")
-        shown = [name for name in D_OUTPUTS if name in self.history]
-        self.plot(outputs, shown)
-        # A probability (the classic D) reads best on 0..1; a critic's scores (WGAN) have no fixed scale.
-        if shown and all(0.0 <= value <= 1.0 for name in shown for _, value in self.history[name]):
-            outputs.set_ylim(0, 1)
-            outputs.set_title("What D says (1 = real)")
-        else:
-            outputs.set_title("What D says")
+        plots.draw_curves(losses, outputs, {name: tuple(zip(*points)) for name, points in self.history.items()},
+                          self.window)
         png = io.BytesIO()
         figure.savefig(png, format="png", dpi=80)
         return {"image/png": base64.b64encode(png.getvalue()).decode("ascii"), "text/plain": self.summary()}
 
-    def plot(self, axes, names):
-        for name in names:
-            iterations, values = zip(*self.history[name])
-            axes.plot(iterations, plots.running_mean(values, self.window), label=plots.LABELS.get(name, name))
-        if names:
-            axes.legend()
-        axes.set_xlabel("iteration")
-        axes.grid(alpha=0.3)
-
     def summary(self):
-        """"iteration 200: d_loss=0.61, g_loss=0.93, ...": the latest values."""
+        """The latest values in one line: "iteration 200: d_loss=0.61, g_loss=0.93, ..."."""
         latest = [f"{name}={values[-1][1]:.3g}" for name, values in self.history.items()]
         return f"iteration {self.model.iteration}" + (": " + ", ".join(latest) if latest else "")

@@ -121,36 +121,43 @@ def running_mean(values, window):
 
 
 def save_loss_plot(metrics_path, path, window=100):
-    """Plot the losses, and what D says of real and fake images, over iterations (running means).
-
-    Left: every logged loss (`*_loss`). Right: D(x) and D(G(z)) (and a critic's Wasserstein
-    estimate, for a WGAN), on a 0..1 scale when they are probabilities.
-    """
+    """Plot the losses, and what D says of real and fake images, over iterations (running means)."""
     from matplotlib.figure import Figure  # Figure, not pyplot: no GUI, no global state.
 
     metrics = read_metrics(metrics_path)
     if not metrics:
         return None
-    iterations = metrics["iteration"]
     figure = Figure(figsize=(9, 3.6), layout="constrained")
-    losses, outputs = figure.subplots(1, 2)
-    for name in [name for name in metrics if name.endswith("_loss")]:
-        losses.plot(iterations, running_mean(metrics[name], window), label=LABELS.get(name, name))
-    losses.set(title="Losses", xlabel="iteration")
-    shown = [name for name in ("d_real", "d_fake", "wasserstein") if name in metrics]
-    for name in shown:
-        outputs.plot(iterations, running_mean(metrics[name], window), label=LABELS.get(name, name))
-    probabilities = all(0.0 <= metrics[name].min() and metrics[name].max() <= 1.0 for name in shown)
-    outputs.set(title="What D says" + (" (1 = real)" if probabilities else ""), xlabel="iteration")
-    if probabilities:
-        outputs.set_ylim(0, 1)
-    for axes in (losses, outputs):
-        axes.legend()
-        axes.grid(alpha=0.3)
+    draw_curves(*figure.subplots(1, 2), {name: (metrics["iteration"], values) for name, values in metrics.items()}, window)
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=100)
     return path
 
 
+D_OUTPUTS = ("d_real", "d_fake", "wasserstein")  # what D says of real and of generated images
 LABELS = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x), real", "d_fake": "D(G(z)), fake",
           "wasserstein": "D(x) - D(G(z))"}
+
+
+def draw_curves(losses, outputs, series, window):
+    """Every logged loss (`*_loss`) on the axes `losses`, what D says (D(x), D(G(z)), a critic's
+    Wasserstein estimate) on `outputs`, as running means over `window` iterations.
+
+    `series`: name -> (iterations, values). D's outputs get a 0..1 scale when they are
+    probabilities, never for a WGAN's critic scores.
+    """
+    for axes, names in ((losses, [name for name in series if name.endswith("_loss")]),
+                        (outputs, [name for name in D_OUTPUTS if name in series])):
+        for name in names:
+            iterations, values = series[name]
+            axes.plot(iterations, running_mean(values, window), label=LABELS.get(name, name))
+        if names:
+            axes.legend()
+        axes.set(xlabel="iteration")
+        axes.grid(alpha=0.3)
+    losses.set_title("Losses")
+    shown = [np.asarray(series[name][1]) for name in ("d_real", "d_fake") if name in series]
+    probabilities = "wasserstein" not in series and all(v.min() >= 0.0 and v.max() <= 1.0 for v in shown)
+    outputs.set_title("What D says (1 = real)" if probabilities else "What D says")
+    if probabilities:
+        outputs.set_ylim(0, 1)

@@ -237,9 +237,7 @@ def plan_folder(gan, output_dir, resume, overwrite):
     "overwrite" or "fresh". Changes nothing on disk but creating an empty folder."""
     if resume and overwrite:
         raise ValueError("Choose resume=True (continue the run) or overwrite=True (start afresh), not both.")
-    if gan.iteration > 0 and gan.output_dir is not None and (
-        output_dir is None or os.path.realpath(output_dir) == gan.output_dir
-    ):
+    if gan.iteration > 0 and gan.output_dir is not None and is_own_run(gan, output_dir):
         return gan.output_dir, "continue", False  # this GAN's own run: never replaced, whatever was asked
     base = DEFAULT_OUTPUT_DIR if output_dir is None else os.fspath(output_dir)
     if resume:
@@ -264,6 +262,15 @@ def plan_folder(gan, output_dir, resume, overwrite):
     existed = os.path.isdir(base)
     check_writable(base)
     return base, "fresh", not existed
+
+
+def is_own_run(gan, output_dir):
+    """Whether `output_dir` names this GAN's run: none named, its folder, or the folder it was
+    asked for when an earlier run there sent it to a numbered one beside it (images for images-2)."""
+    if output_dir is None:
+        return True
+    asked = os.path.realpath(output_dir)
+    return gan.output_dir == asked or re.fullmatch(re.escape(asked) + r"-\d+", gan.output_dir) is not None
 
 
 def next_free_folder(base):

@@ -300,9 +300,9 @@ def test_the_stored_notebook_has_no_outputs():
 
 
 def test_the_colab_badge_and_the_install_cell_name_the_same_repository():
-    from IPython.core.inputtransformer2 import TransformerManager
-
     cells = stored_notebook().cells
+    from IPython.core.inputtransformer2 import TransformerManager  # with ipykernel, checked by stored_notebook()
+
     first_markdown = next(cell for cell in cells if cell.cell_type == "markdown")
     badge = re.search(
         r"\[!\[Open In Colab\]\(https://colab\.research\.google\.com/assets/colab-badge\.svg\)\]"
@@ -340,7 +340,9 @@ class RecordingDisplay:
 
 
 class FakeGAN:
-    """What LivePlot reads from the GAN: its iteration, its folder and its sample grid."""
+    """What LivePlot reads from the GAN: its iteration, its folder, its sample grid and D's target for real."""
+
+    real_target = 1.0
 
     def __init__(self, output_dir, iteration=0):
         self.output_dir, self.iteration = str(output_dir), iteration
@@ -400,7 +402,7 @@ def test_live_plot_in_a_wgan_run_shows_the_critic_s_logs(recorded, tmp_path):
     from keras_gan.notebook import LivePlot
 
     data = np.random.default_rng(0).integers(0, 256, (64, 28, 28, 1), dtype=np.uint8)
-    gan = WGAN(seed=0, latent_dim=8)
+    gan = WGAN(seed=0, latent_dim=8, one_call=False)  # the same logs, without compiling a traced iteration first
     gan.train(iterations=4, batch_size=8, sample_interval=2, data=data, output_dir=tmp_path / "run", verbose=0,
               callbacks=[LivePlot()])
     assert [kind for kind, _, _ in recorded.calls] == ["display", "update", "update"]

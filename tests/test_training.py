@@ -146,6 +146,18 @@ def test_a_fresh_run_into_a_folder_holding_a_run_goes_to_a_numbered_folder_besid
     assert "holds an earlier run, kept as it is: this run writes to" in capsys.readouterr().out
 
 
+def test_training_again_with_the_same_folder_named_continues_in_the_numbered_one(tmp_path):
+    # The notebook's second kernel: its run went to run-2; its train cell, run again with the
+    # same output_dir, must carry on there, not start a run-3 with half the log.
+    data = random_images()
+    GAN(seed=0).train(iterations=2, batch_size=8, data=data, output_dir=tmp_path / "run", verbose=0)
+    gan = GAN(seed=1)
+    gan.train(iterations=2, batch_size=8, data=data, output_dir=tmp_path / "run", verbose=0)
+    gan.train(iterations=4, batch_size=8, data=data, output_dir=tmp_path / "run", verbose=0)
+    assert csv_iterations(tmp_path / "run-2") == [1, 2, 3, 4] and not (tmp_path / "run-3").exists()
+    assert csv_iterations(tmp_path / "run") == [1, 2]
+
+
 def test_the_default_folder_is_images_then_images_2(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for expected in ("images", "images-2", "images-3"):
