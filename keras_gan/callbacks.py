@@ -124,7 +124,7 @@ class QualityLog(keras.callbacks.Callback):
         self.log = CsvLog(os.path.join(self.folder or self.model.output_dir, "quality.csv"))
         self.log.open(self.model.iteration)
         if self.model.iteration == 0:
-            self.measure()
+            logs.update(self.measure())
 
     def on_train_batch_end(self, iteration, logs=None):
         if iteration % self.interval == 0:
@@ -150,10 +150,11 @@ QUALITY_NAMES = ("frechet_distance", "mnist_score", "digits_covered", "condition
 class TensorBoard(keras.callbacks.Callback):
     """Write a GAN run to TensorBoard with TensorBoard's own writer (`tf.summary`, on any backend).
 
-    Scalars: every logged value (D loss, D accuracy, G loss, D(x), D(G(z)), ...) every
-    `update_freq` iterations, stepped by iteration number, and the quality numbers whenever a
-    QualityLog placed before this callback measures them. Images: the sample grid at each sample
-    interval. See it with `tensorboard --logdir DIR`.
+    Scalars, stepped by iteration number and grouped into sections: `losses/` (D's and G's),
+    `discriminator/` (its accuracy, D(x), D(G(z)), a critic's Wasserstein estimate) every
+    `update_freq` iterations, and `quality/` whenever a QualityLog placed before this callback
+    measures. Images: the sample grid at each sample interval. Give each run a folder of its own
+    (`logs/dcgan`) and open them all with `tensorboard --logdir logs`.
     """
 
     def __init__(self, log_dir, update_freq=1):
@@ -165,14 +166,12 @@ class TensorBoard(keras.callbacks.Callback):
 
         self.summary = tf.summary
         self.writer = tf.summary.create_file_writer(self.log_dir)
+        self.write_scalars(self.model.iteration, logs or {}, quality_only=True)
         if self.model.iteration == 0:
             self.write_grid()
 
     def on_train_batch_end(self, iteration, logs=None):
-        with self.writer.as_default(step=iteration):
-            for name, value in logs.items():
-                if iteration % self.update_freq == 0 or name in QUALITY_NAMES:
-                    self.summary.scalar(name, value)
+        self.write_scalars(iteration, logs, quality_only=iteration % self.update_freq != 0)
 
     def on_epoch_end(self, epoch, logs=None):
         self.write_grid()
@@ -180,9 +179,17 @@ class TensorBoard(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         self.writer.close()
 
+    def write_scalars(self, step, logs, quality_only):
+        with self.writer.as_default(step=step):
+            for name, value in logs.items():
+                if name in QUALITY_NAMES:
+                    self.summary.scalar(f"quality/{name}", value)
+                elif not quality_only:
+                    self.summary.scalar(f"{'losses' if name.endswith('_loss') else 'discriminator'}/{name}", value)
+
     def write_grid(self):
         samples, columns = self.model.sample_grid()
-        grid = np.asarray(plots.grid_image(samples, columns, scale=1))
+        grid = np.asarray(plots.grid_image(samples, columns, scale=2))
         grid = grid[np.newaxis, ..., np.newaxis] if grid.ndim == 2 else grid[np.newaxis]
         with self.writer.as_default(step=self.model.iteration):
             self.summary.image("samples", grid)

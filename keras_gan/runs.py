@@ -101,8 +101,9 @@ class Run:
             for callback in self.callbacks:
                 callback.set_model(gan)
                 callback.set_params(params)
+            begin_logs = {}  # shared, as Keras' are: QualityLog adds the quality at the start
             for callback in self.callbacks:
-                callback.on_train_begin()
+                callback.on_train_begin(begin_logs)
             self._begin_iteration()
         except BaseException as error:
             self.__exit__(type(error), error, error.__traceback__)

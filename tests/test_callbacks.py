@@ -165,14 +165,17 @@ def test_a_callback_failing_at_the_end_does_not_cost_the_final_checkpoint(tmp_pa
 # TensorBoard: read back with TensorBoard's own reader.
 
 def read_tensorboard(log_dir):
+    """{tag: [(step, value)]} of the scalars, and [(step, tensor)] of the sample grids, as
+    TensorBoard's own reader finds them."""
+    import tensorflow as tf
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    events = EventAccumulator(str(log_dir), size_guidance={"scalars": 0, "images": 0, "tensors": 0})
+    events = EventAccumulator(str(log_dir), size_guidance={"tensors": 0})
     events.Reload()
-    scalars = {tag: [(event.step, float(np.asarray(
-        __import__("tensorflow").make_ndarray(event.tensor_proto)))) for event in events.Tensors(tag)]
-        for tag in events.Tags()["tensors"] if tag != "samples"}
-    images = [(event.step, event.tensor_proto) for event in events.Tensors("samples")] if "samples" in events.Tags()["tensors"] else []
+    tags = events.Tags()["tensors"]
+    scalars = {tag: [(event.step, float(tf.make_ndarray(event.tensor_proto))) for event in events.Tensors(tag)]
+               for tag in tags if tag != "samples"}
+    images = [(event.step, event.tensor_proto) for event in events.Tensors("samples")] if "samples" in tags else []
     return scalars, images
 
 
@@ -181,16 +184,18 @@ def test_tensorboard_gets_every_logged_value_the_grid_and_the_quality_numbers(tm
     history = train(gan, tmp_path / "run", iterations=4, callbacks=[
         QualityLog(2, data_dir=mnist_data_dir, samples=200, verbose=0), TensorBoard(tmp_path / "logs")])
     scalars, images = read_tensorboard(tmp_path / "logs")
-    for name in ("d_loss", "d_accuracy", "g_loss", "d_real", "d_fake"):
+    for name in ("losses/d_loss", "losses/g_loss", "discriminator/d_accuracy", "discriminator/d_real", "discriminator/d_fake"):
         assert [step for step, _ in scalars[name]] == [1, 2, 3, 4], name
-        np.testing.assert_allclose([value for _, value in scalars[name]], history[name], rtol=1e-5)
-    assert [step for step, _ in scalars["frechet_distance"]] == [2, 4]
-    assert all(value > 0 for _, value in scalars["frechet_distance"])
+        np.testing.assert_allclose([value for _, value in scalars[name]], history[name.split("/")[1]], rtol=1e-5)
+    assert [step for step, _ in scalars["quality/frechet_distance"]] == [0, 2, 4]  # before training, too
+    with open(tmp_path / "run" / "quality.csv") as stream:
+        logged = [float(row["frechet_distance"]) for row in csv.DictReader(stream)]
+    np.testing.assert_allclose([value for _, value in scalars["quality/frechet_distance"]], logged, rtol=1e-4)
     assert [step for step, _ in images] == [0, 2, 4]
     import tensorflow as tf
 
     picture = tf.io.decode_png(tf.make_ndarray(images[-1][1])[2]).numpy()  # [width, height, png]
-    assert picture.shape[:2] == (5 * 30 + 2, 5 * 30 + 2) and picture.std() > 0
+    assert picture.shape[:2] == (2 * (5 * 30 + 2),) * 2 and picture.std() > 0
 
 
 def test_tensorboard_works_on_the_jax_backend_too(tmp_path):
@@ -207,4 +212,4 @@ def test_tensorboard_works_on_the_jax_backend_too(tmp_path):
     result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     scalars, images = read_tensorboard(tmp_path / "logs")
-    assert [step for step, _ in scalars["g_loss"]] == [1, 2] and [step for step, _ in images] == [0, 2]
+    assert [step for step, _ in scalars["losses/g_loss"]] == [1, 2] and [step for step, _ in images] == [0, 2]
