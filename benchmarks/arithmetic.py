@@ -61,7 +61,7 @@ def train_iteration_multiply_adds(gan, batch_size):
     """Multiply-adds of one `gan.train_iteration` as XLA compiles it (TensorFlow backend).
 
     The iteration is traced as keras_gan's one compiled call traces it (compiled.py: the step
-    methods with `_StatefulSteps` as their primitives, inside a tf.function), but always with XLA,
+    methods with `StatefulSteps` as their primitives, inside a tf.function), but always with XLA,
     whatever `gan.jit_compile` says. Any variant works: its "real" batches are generated ones,
     which have the shape and types of D's real input.
     """
@@ -70,22 +70,9 @@ def train_iteration_multiply_adds(gan, batch_size):
 
     from keras_gan import compiled
 
-    def iteration(steps, batches):
-        gan._traced_steps = steps
-        try:
-            return gan.train_iteration(*batches)
-        finally:
-            gan._traced_steps = None
-
     real = [gan.fake_batch(gan.generator_inputs(batch_size)) for _ in range(gan.d_steps)]
     d_inputs = [gan.generator_inputs(batch_size) for _ in range(gan.d_steps)]
     batches = keras.tree.map_structure(tf.convert_to_tensor, (real, d_inputs, gan.generator_inputs(batch_size)))
-    # The build pass of compile_iteration: it creates the optimizers' and metrics' variables,
-    # which a trace cannot create, without training.
-    iteration(compiled._BuildSteps(), batches)
-
-    @tf.function(jit_compile=True)
-    def traced(batches):
-        return iteration(compiled._StatefulSteps(), batches)
-
+    compiled.build_training_state(gan, batches)  # a trace cannot create variables
+    traced = tf.function(lambda batches: compiled.run_steps(gan, compiled.StatefulSteps(), batches), jit_compile=True)
     return tensorflow_multiply_adds(traced, batches)

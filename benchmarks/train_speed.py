@@ -84,13 +84,14 @@ class OurTrain:
 
     def __init__(self, gan, data, batch_size):
         self.gan, self.data, self.batch_size = gan, data, batch_size
-        self.folder = tempfile.mkdtemp(prefix="train_speed_")
+        # The run's files (grids, logs, its checkpoint at each call's end), deleted at exit.
+        self.folder = tempfile.TemporaryDirectory(prefix="train_speed_")
 
     def rate(self, n):
         timer = IterationTimes()
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             self.gan.train(iterations=self.gan.iteration + n + 1, batch_size=self.batch_size, data=self.data,
-                           verbose=0, output_dir=self.folder, sample_interval=NEVER, checkpoint_interval=NEVER,
+                           verbose=0, output_dir=self.folder.name, sample_interval=NEVER, checkpoint_interval=NEVER,
                            callbacks=[timer])
         return n / (timer.times[-1] - timer.times[0])
 

@@ -4,8 +4,8 @@ The classic loop makes four Keras calls per iteration (`generator.predict_on_bat
 `discriminator.train_on_batch` on the real batch and on the generated one, then
 `combined.train_on_batch`). Every call pays a fixed price (checking and converting the inputs,
 entering the compiled function, converting the logs back to numpy) that for the MNIST MLP is
-larger than the arithmetic itself: on a 2-core CPU the four calls run ~40 iterations/s, one
-compiled call ~100 (`benchmarks/train_speed.py`).
+larger than the arithmetic itself: one compiled call runs 1.6-2.7x as many iterations per second
+on a 2-core CPU (benchmarks/README.md).
 
 `compile_iteration(gan)` traces `gan.train_iteration` itself, so whatever a student reads in
 gan.py (and whatever a subclass overrides) is what runs. While it traces, the two primitives the
@@ -46,24 +46,20 @@ def compile_iteration(gan):
 
     def traced_iteration(steps, batches):
         """train_iteration with `steps` as its primitives; the logs as one vector (one transfer)."""
-        gan._traced_steps = steps
-        try:
-            logs = gan.train_iteration(*batches)
-        finally:
-            gan._traced_steps = None
+        logs = run_steps(gan, steps, batches)
         state["names"] = list(logs)
         return ops.stack([ops.cast(value, "float32") for value in logs.values()])
 
     def iteration(real_batches, d_generator_inputs, g_generator_inputs):
         batches = keras.tree.map_structure(ops.convert_to_tensor, (real_batches, d_generator_inputs, g_generator_inputs))
         if state["run"] is None:
-            traced_iteration(_BuildSteps(), batches)
+            build_training_state(gan, batches)
             if backend == "jax":
                 state["run"] = _jax_runner(gan, traced_iteration, jit_compile)
             elif backend == "tensorflow":
                 state["run"] = _tensorflow_runner(traced_iteration, jit_compile)
             else:  # torch and any other stateful backend: the same steps, eagerly
-                state["run"] = lambda batches: traced_iteration(_StatefulSteps(), batches)
+                state["run"] = lambda batches: traced_iteration(StatefulSteps(), batches)
         if state["proven"] or backend not in ("tensorflow", "jax"):
             vector = state["run"](batches)
         else:
@@ -75,6 +71,20 @@ def compile_iteration(gan):
         return dict(zip(state["names"], ops.convert_to_numpy(vector).tolist()))
 
     return iteration
+
+
+def run_steps(gan, steps, batches):
+    """`gan.train_iteration(*batches)` with `steps` as its two primitives; its logs."""
+    gan._traced_steps = steps
+    try:
+        return gan.train_iteration(*batches)
+    finally:
+        gan._traced_steps = None
+
+
+def build_training_state(gan, batches):
+    """The build pass: create each model's loss, metric and optimizer variables, training nothing."""
+    run_steps(gan, BuildSteps(), batches)
 
 
 def _fall_back_to_four_calls(gan, error, *batches):
@@ -110,7 +120,7 @@ def overridden_step_methods(gan):
     return names
 
 
-class _BuildSteps:
+class BuildSteps:
     """Steps that create a model's training variables (loss, metrics, optimizer) without training."""
 
     def train_on_batch(self, model, inputs, targets):
@@ -126,7 +136,7 @@ class _BuildSteps:
         return model(inputs, training=False)
 
 
-class _StatefulSteps:
+class StatefulSteps:
     """TensorFlow (traced) and PyTorch (eager): each model's own stateful `train_step`."""
 
     def train_on_batch(self, model, inputs, targets):
@@ -137,7 +147,7 @@ class _StatefulSteps:
         return ops.stop_gradient(model(inputs, training=False))
 
 
-class _JaxSteps:
+class JaxSteps:
     """JAX: the stateless `train_step`, fed from and written back to the enclosing StatelessScope."""
 
     def train_on_batch(self, model, inputs, targets):
@@ -205,7 +215,7 @@ def _tensorflow_runner(traced_iteration, jit_compile):
     that skips tf.function's per-call signature matching, ~1 ms of the MLP's ~10 ms."""
     import tensorflow as tf
 
-    traced = tf.function(lambda batches: traced_iteration(_StatefulSteps(), batches), jit_compile=jit_compile)
+    traced = tf.function(lambda batches: traced_iteration(StatefulSteps(), batches), jit_compile=jit_compile)
     concrete = {}
 
     def run(batches):
@@ -226,7 +236,7 @@ def _jax_runner(gan, traced_iteration, jit_compile):
 
     def iteration(values, batches):
         with keras.StatelessScope(state_mapping=list(zip(variables, values))) as scope:
-            vector = traced_iteration(_JaxSteps(), batches)
+            vector = traced_iteration(JaxSteps(), batches)
         # StatelessScope keys its values by id(variable).
         if any(key not in known for key in scope.state_mapping):
             raise ValueError(

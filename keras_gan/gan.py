@@ -241,9 +241,10 @@ class GAN:
         """`train_iteration`, with its logs as floats.
 
         With `one_call=True` (the default) the methods above run traced into one compiled call
-        instead of four Keras calls per iteration: 2.2x faster for the MLP on TensorFlow, as each
-        call costs more than its arithmetic (compiled.py; tests/test_compiled.py proves both ways
-        train the same weights). `one_call=False` runs them as they read, call by call.
+        instead of four Keras calls per iteration: 1.6-2.7x faster for the MLP on a CPU, as each
+        call costs more than its arithmetic (compiled.py, benchmarks/README.md;
+        tests/test_compiled.py proves both ways train the same weights). `one_call=False` runs
+        them as they read, call by call.
         """
         batches = (real_batches, d_generator_inputs, g_generator_inputs)
         if not self.one_call:

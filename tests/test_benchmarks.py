@@ -1,17 +1,20 @@
 """The benchmarks run and print what they measure: smoke runs, not measurements (speed is never
 asserted in tests: this machine is shared and noisy)."""
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
 
 import keras
+import numpy as np
 import pytest
 
 REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.mark.slow
 def test_train_speed_prints_side_by_side_table(mnist_data_dir):
     command = [sys.executable, os.path.join(REPOSITORY_ROOT, "benchmarks", "train_speed.py"),
                "--data-dir", mnist_data_dir, "--models", "mlp", "--batch-sizes", "8",
@@ -41,6 +44,7 @@ def test_train_speed_prints_side_by_side_table(mnist_data_dir):
         assert float(speed) == pytest.approx(float(multiply_adds) * rate, rel=0.05, abs=0.06)
 
 
+@pytest.mark.slow
 def test_variants_train_on_their_data_and_say_what_an_iteration_is(mnist_data_dir):
     sys.path.insert(0, os.path.join(REPOSITORY_ROOT, "benchmarks"))
     try:
@@ -59,6 +63,39 @@ def test_variants_train_on_their_data_and_say_what_an_iteration_is(mnist_data_di
     assert notes == ["wgan: it/s counts generator iterations, each with 5 critic steps"], notes
 
 
+def test_reference_loops_train_both_networks():
+    sys.path.insert(0, os.path.join(REPOSITORY_ROOT, "benchmarks"))
+    try:
+        import reference_loops
+    finally:
+        sys.path.pop(0)
+    from keras_gan import GAN
+
+    images = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
+    gan = GAN(seed=0)
+    loops = {
+        # the 2018 loop on the GAN's models: with the freeze repaired, D trains too
+        "seed": (reference_loops.SeedLoop(gan, images, 8), gan.generator.weights, gan.discriminator.weights),
+    }
+    fused = reference_loops.FusedTFMLP(images, 8)
+    loops["fused"] = (fused, fused.g_vars, fused.d_vars)
+    if importlib.util.find_spec("torch") is not None:  # an optional extra, as in train_speed.py
+        torch_mlp = reference_loops.TorchMLP(images, 8)
+        loops["torch"] = (torch_mlp, list(torch_mlp.G.parameters()), list(torch_mlp.D.parameters()))
+
+    def values(weights):  # Keras and TensorFlow variables, PyTorch parameters
+        return [np.array(w.detach() if hasattr(w, "detach") else w) for w in weights]
+
+    for name, (loop, g_weights, d_weights) in loops.items():
+        g_before, d_before = values(g_weights), values(d_weights)
+        loop.train(2)
+        for network, before, weights in (("G", g_before, g_weights), ("D", d_before, d_weights)):
+            after = values(weights)
+            assert any(not np.array_equal(old, new) for old, new in zip(before, after)), f"{name}: {network} did not train"
+            assert all(np.isfinite(new).all() for new in after), f"{name}: {network} has non-finite weights"
+
+
+@pytest.mark.slow
 def test_profile_sorts_the_jax_iterations_operation_time_by_kind(mnist_data_dir):
     command = [sys.executable, os.path.join(REPOSITORY_ROOT, "benchmarks", "profile_iteration.py"),
                "--data-dir", mnist_data_dir, "--batch-size", "8", "--iterations", "3"]
