@@ -25,6 +25,7 @@ import argparse
 import datetime
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -155,12 +156,22 @@ def time_to_quality_table(measurements, thresholds):
 
 
 def environment():
-    """One line saying when and on what this ran."""
+    """One line saying when, on what and on which commit of keras_gan this ran."""
     torch_dcgan, _ = torch_peer()
     torch_version = torch_dcgan.torch.__version__ if torch_dcgan else "not importable"
-    return (f"{datetime.date.today()}, Python {platform.python_version()}, Keras {keras.__version__} "
-            f"({keras.backend.backend()} backend), torch {torch_version}, NumPy {np.__version__}, "
-            f"{os.cpu_count()} CPUs, {platform.machine()} {platform.system()}")
+    return (f"{datetime.date.today()}, keras_gan {repository_commit()}, Python {platform.python_version()}, "
+            f"Keras {keras.__version__} ({keras.backend.backend()} backend), torch {torch_version}, "
+            f"NumPy {np.__version__}, {os.cpu_count()} CPUs, {platform.machine()} {platform.system()}")
+
+
+def repository_commit():
+    """The commit of this checkout (with "-dirty" if tracked files differ from it), or "unknown"."""
+    try:
+        described = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
+                                   cwd=os.path.dirname(os.path.abspath(__file__)))
+    except OSError:  # no git here
+        return "unknown"
+    return described.stdout.strip() or "unknown"
 
 
 # --------------------------------------------------------------------------------------------

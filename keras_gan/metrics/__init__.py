@@ -128,21 +128,25 @@ def class_coverage(samples, min_share=0.01):
     return _coverage_from_probabilities(classifier_outputs(samples)[1], min_share)
 
 
-def evaluate(samples, reference, min_share=0.01):
+def evaluate(samples, reference, min_share=0.01, labels=None):
     """All the metrics of `samples`, the distance measured against `reference` (real images).
 
-    Returns {"frechet_distance", "mnist_score", "digits_covered", "digit_shares"}.
+    Returns {"frechet_distance", "mnist_score", "digits_covered", "digit_shares"}, and
+    "conditional_accuracy" when `labels` (the digit each sample was asked to be) are given.
     """
     # One pass of the classifier over each set serves all the metrics.
     sample_features, sample_probabilities = classifier_outputs(samples, "samples")
     reference_features, _ = classifier_outputs(reference, "reference")
-    return {
+    results = {
         "frechet_distance": _frechet_from_features(
             reference_features, sample_features, names=("reference", "samples")
         ),
         "mnist_score": _score_from_probabilities(sample_probabilities),
         **_coverage_from_probabilities(sample_probabilities, min_share),
     }
+    if labels is not None:
+        results["conditional_accuracy"] = _accuracy_from_probabilities(sample_probabilities, labels)
+    return results
 
 
 def _frechet_from_features(features_1, features_2, names=("real", "fake")):
@@ -193,8 +197,11 @@ def _coverage_from_probabilities(probabilities, min_share):
 
 def conditional_accuracy(samples, labels):
     """The share of samples the classifier reads as the digit asked for (`labels`, one per sample)."""
+    return _accuracy_from_probabilities(classifier_outputs(samples)[1], labels)
+
+
+def _accuracy_from_probabilities(probabilities, labels):
     labels = np.asarray(labels)
-    probabilities = classifier_outputs(samples)[1]
     if labels.shape != (len(probabilities),):
         raise ValueError(f"labels has shape {labels.shape}: pass one digit per sample, shape ({len(probabilities)},).")
     return float(np.mean(probabilities.argmax(axis=1) == labels))
@@ -210,8 +217,7 @@ def evaluate_gan(gan, reference, samples=5000, seed=0):
     if num_classes is None:
         return evaluate(gan.generate(samples, seed=seed), reference)
     labels = np.arange(samples) % num_classes
-    images = gan.generate(samples, labels=labels, seed=seed)
-    return {**evaluate(images, reference), "conditional_accuracy": conditional_accuracy(images, labels)}
+    return evaluate(gan.generate(samples, labels=labels, seed=seed), reference, labels=labels)
 
 
 def describe(results):
