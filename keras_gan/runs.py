@@ -64,13 +64,13 @@ class Run:
         self.gan, self.iterations = gan, iterations
         self.sample_interval, self.checkpoint_interval, self.log_interval = sample_interval, checkpoint_interval, log_interval
         user_callbacks = check_callbacks(callbacks)
+        if not resume:
+            checks.check_iterations_ahead(iterations, gan.iteration)  # before a folder is made
         self.folder, self.mode, self.created_folder = plan_folder(gan, output_dir, resume, overwrite)
         if self.mode == "resume":
             description = check_resumable(gan, checkpoint_path(self.folder))
             checks.check_iterations_ahead(iterations, description["iteration"])
             differences = differing_settings(description, gan)
-        else:
-            checks.check_iterations_ahead(iterations, gan.iteration)
         # Everything is checked. From here on the run acts.
         if self.mode == "resume":
             load_checkpoint(gan, checkpoint_path(self.folder))

@@ -290,6 +290,14 @@ def test_training_up_to_an_iteration_already_reached_is_a_clear_error(finished_r
         gan.train(iterations=10, batch_size=8, data=random_images(), output_dir=folder, verbose=0)
 
 
+def test_training_up_to_an_iteration_already_reached_makes_no_folder(finished_run, tmp_path):
+    gan, _, _ = finished_run
+    new_folder = tmp_path / "second"
+    with pytest.raises(ValueError, match="already trained 10 iterations"):
+        gan.train(iterations=5, batch_size=8, data=random_images(), output_dir=new_folder, verbose=0)
+    assert not new_folder.exists()
+
+
 def test_a_fresh_run_never_deletes_numbered_pictures_of_yours(tmp_path):
     (tmp_path / "1.png").write_bytes(b"a user's own picture")
     GAN(seed=0).train(iterations=2, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0)
