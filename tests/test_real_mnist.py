@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from keras_gan import GAN
-from keras_gan.datasets import load_mnist
+from keras_gan.datasets import load_mnist, to_float
 
 
 def pixel_histogram(images):
@@ -17,6 +17,7 @@ def pixel_histogram(images):
 
 def distance_to_data(samples, data):
     """How far samples are from MNIST: pixel-histogram L1 and mean-image RMS distance."""
+    data = to_float(data)  # MNIST comes as uint8 pixels; samples are in [-1, 1]
     histogram = np.abs(pixel_histogram(samples) - pixel_histogram(data)).sum()
     mean_image = np.sqrt(np.mean((samples.mean(axis=0) - data.mean(axis=0)) ** 2))
     return histogram, mean_image
