@@ -1,8 +1,8 @@
 """The package runs unchanged on each Keras backend: freeze checks and a short training per backend.
 
 Each backend runs in its own subprocess (Keras picks its backend once, at import). The backends
-tested are those named in $KERAS_GAN_BACKENDS (comma list, default "tensorflow,jax"), so CI
-chooses; a listed backend whose package is missing fails with a message saying what to install,
+tested are those named in $KERAS_GAN_BACKENDS (comma list), so CI chooses; by default, whichever
+of TensorFlow and JAX the rest of the suite is not running on (it checks its own backend in-process); a listed backend whose package is missing fails with a message saying what to install,
 never skips.
 """
 
@@ -12,11 +12,13 @@ import subprocess
 import sys
 import textwrap
 
+import keras
 import pytest
 
 REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KNOWN_BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}  # backend: package
-BACKENDS = [name.strip() for name in os.environ.get("KERAS_GAN_BACKENDS", "tensorflow,jax").split(",") if name.strip()]
+DEFAULT_BACKENDS = ",".join(name for name in ("tensorflow", "jax") if name != keras.backend.backend())
+BACKENDS = [name.strip() for name in os.environ.get("KERAS_GAN_BACKENDS", DEFAULT_BACKENDS).split(",") if name.strip()]
 
 CHECKS = """
 import math, os, sys, tempfile
@@ -138,7 +140,7 @@ def test_freeze_and_training_on_backend(backend):
         pytest.fail(f"unknown backend {backend!r} in KERAS_GAN_BACKENDS")
     if importlib.util.find_spec(package) is None:
         pytest.fail(
-            f"The {backend} backend is listed in KERAS_GAN_BACKENDS (default 'tensorflow,jax') but "
+            f"The {backend} backend is listed in KERAS_GAN_BACKENDS (default {DEFAULT_BACKENDS!r}) but "
             f"its package is not installed: `pip install keras_gan[{backend}]`, or leave it out "
             "of KERAS_GAN_BACKENDS."
         )
