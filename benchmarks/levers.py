@@ -14,7 +14,8 @@ score of 5000 samples against 5000 MNIST test digits; keras_gan.metrics). The le
   smoothing       one-sided label smoothing 0.1: D learns "real" as 0.9 (Salimans et al. 2016)
   spectral-norm   spectral normalization of D's layers (Miyato et al. 2018), freeze-safe (below)
   batch-fakes     D's fake batch made by G in training mode (batch statistics, as PyTorch's DCGAN
-                  does) instead of inference mode (moving statistics, as the classic predict())
+                  does) instead of inference mode (moving statistics, as the classic predict()):
+                  fakes_in_training_mode=True
 """
 
 import argparse
@@ -59,13 +60,6 @@ class SpectralNorm:
         return keras.models.clone_model(super().build_discriminator(), clone_function=wrap)
 
 
-class BatchStatisticsFakes:
-    """D's fakes made by G in training mode: BatchNorm normalises with the fake batch's statistics."""
-
-    def fake_batch(self, generator_inputs):
-        return ops.stop_gradient(self.generator(generator_inputs, training=True))
-
-
 def make(model, lever, seed):
     base = {"gan": GAN, "dcgan": DCGAN}[model]
     settings = {"seed": seed}
@@ -78,7 +72,7 @@ def make(model, lever, seed):
     elif lever == "spectral-norm":
         base, settings["from_logits"] = type("SpectralNorm" + base.__name__, (SpectralNorm, base), {}), True
     elif lever == "batch-fakes":
-        base = type("BatchFakes" + base.__name__, (BatchStatisticsFakes, base), {})
+        settings["fakes_in_training_mode"] = True
     return base(**settings)
 
 

@@ -46,11 +46,15 @@ def check_gan_settings(gan, img_shape, latent_dim, learning_rate, beta_1, genera
         raise ValueError(f'{name}: jit_compile must be "auto", True or False, got {jit_compile!r}.')
 
 
-def check_ema_momentum(gan, ema_momentum):
+def check_quality_levers(gan, ema_momentum, fakes_in_training_mode):
     if ema_momentum is not None and (not is_real_number(ema_momentum) or not 0.0 < ema_momentum < 1.0):
         raise ValueError(
             f"{type(gan).__name__}: ema_momentum must be None (no averaged generator) or in (0, 1), "
             f"e.g. 0.999, got {ema_momentum!r}."
+        )
+    if not isinstance(fakes_in_training_mode, (bool, np.bool_)):
+        raise ValueError(
+            f"{type(gan).__name__}: fakes_in_training_mode must be True or False, got {fakes_in_training_mode!r}."
         )
 
 

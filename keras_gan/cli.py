@@ -33,6 +33,8 @@ MODEL_FLAGS = {
     "d_steps": ("d_steps", None),
     "from_logits": ("from_logits", None),
     "label_smoothing": ("label_smoothing", None),
+    "ema_momentum": ("ema_momentum", None),
+    "fakes_in_training_mode": ("fakes_in_training_mode", None),
     "filters": ("filters", ("DCGAN",)),
     "clip_value": ("clip_value", ("WGAN",)),
     "jit_compile": ("jit_compile", None),
@@ -72,6 +74,9 @@ def build_parser():
     model.add_argument("--d-steps", type=int, help="discriminator steps per generator step")
     model.add_argument("--from-logits", action="store_true", default=None, help="D outputs logits; loss on logits")
     model.add_argument("--label-smoothing", type=float, help="one-sided, e.g. 0.1")
+    model.add_argument("--ema-momentum", type=float, help="sample from an averaged generator, e.g. 0.999")
+    model.add_argument("--fakes-in-training-mode", action="store_true", default=None,
+                       help="D's fakes from G in training mode (BatchNorm on batch statistics)")
     model.add_argument("--filters", type=int, help="dcgan: width of the largest feature maps (default 64)")
     model.add_argument("--clip-value", type=float, help="wgan: the critic's weight clip (default 0.01)")
     model.add_argument("--jit-compile", choices=("auto", "true", "false"),

@@ -83,8 +83,15 @@ def run_steps(gan, steps, batches):
 
 
 def build_training_state(gan, batches):
-    """The build pass: create each model's loss, metric and optimizer variables, training nothing."""
+    """The build pass: create each model's loss, metric and optimizer variables, training nothing.
+
+    It runs the step methods once, eagerly; whatever they assign on the way (G's BatchNorm in a
+    training-mode fake batch, an override's own state) is put back afterwards.
+    """
+    before = [(variable, ops.convert_to_numpy(variable)) for variable in gan_variables(gan)]
     run_steps(gan, BuildSteps(), batches)
+    for variable, value in before:
+        variable.assign(value)
 
 
 def _fall_back_to_four_calls(gan, error, *batches):

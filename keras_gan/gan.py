@@ -43,13 +43,14 @@ class GAN:
         label_smoothing=0.0,  # one-sided: D learns "real" as real_target * (1 - label_smoothing)
         seed=None,  # same seed, same weights, same batches, same losses (on CPU)
         ema_momentum=None,  # e.g. 0.999: sample from an averaged generator (see the end)
+        fakes_in_training_mode=False,  # D's fakes from G with BatchNorm on batch statistics (fake_batch)
         one_call=True,  # run each iteration's steps as one compiled call (see run_iteration)
         jit_compile="auto",  # XLA: "auto" uses it where it measured faster (compiled.py)
     ):
         checks.check_gan_settings(self, img_shape, latent_dim, learning_rate, beta_1,
                                   generator_learning_rate, discriminator_learning_rate, d_steps,
                                   from_logits, label_smoothing, seed, one_call, jit_compile)
-        checks.check_ema_momentum(self, ema_momentum)
+        checks.check_quality_levers(self, ema_momentum, fakes_in_training_mode)
         checks.check_applicable(self, self.get_config())
         self.img_shape = tuple(img_shape)
         self.latent_dim = latent_dim
@@ -58,6 +59,7 @@ class GAN:
         self.label_smoothing = label_smoothing
         self.seed = seed
         self.ema_momentum = ema_momentum
+        self.fakes_in_training_mode = fakes_in_training_mode
         self.one_call = one_call
         self.jit_compile = jit_compile
         self.rng = np.random.default_rng(seed)  # the batches and the noise: the GAN's own draws
@@ -183,7 +185,14 @@ class GAN:
         return (rng or self.rng).normal(size=(n, self.latent_dim)).astype("float32")
 
     def fake_batch(self, generator_inputs):
-        """A batch of generated images, as D takes them."""
+        """A batch of generated images, as D takes them: G in inference mode, as the classic `predict()`.
+
+        With `fakes_in_training_mode`, G runs in training mode, as PyTorch's DCGAN does: its
+        BatchNorm normalises with the batch's own statistics (and updates its moving ones); no
+        gradient reaches G from D's step.
+        """
+        if self.fakes_in_training_mode:
+            return ops.stop_gradient(self.generator(generator_inputs, training=True))
         return self.predict_on_batch(self.generator, generator_inputs)
 
     def targets(self, value, batch):

@@ -109,7 +109,21 @@ def check_variants_train(folder):
         assert any(changed(d_before, model.discriminator.weights)), type(model).__name__
     assert max(float(np.abs(v).max()) for v in values(model.discriminator.weights)) <= 0.01 + 1e-7, "WGAN clip"
 
+def check_fakes_in_training_mode():
+    # The quality lever: both paths train the same weights with it, and other ones than without.
+    data = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
+    trained = {}
+    for one_call in (False, True):
+        for lever in (False, True):
+            gan = GAN(seed=0, latent_dim=8, one_call=one_call, fakes_in_training_mode=lever)
+            gan.train(iterations=2, batch_size=8, data=data, output_dir=tempfile.mkdtemp(), verbose=0)
+            trained[one_call, lever] = values(gan.discriminator.weights + gan.generator.weights)
+    close = lambda a, b: all(np.allclose(x, y, rtol=1e-3, atol=1e-4) for x, y in zip(a, b))
+    assert close(trained[False, True], trained[True, True]), "the paths differ with fakes_in_training_mode"
+    assert not close(trained[True, False], trained[True, True]), "fakes_in_training_mode had no effect"
+
 folder = tempfile.mkdtemp()
+check_fakes_in_training_mode()
 for one_call in (False, True):
     check_overrides_honoured(one_call)
 check_variants_train(folder)

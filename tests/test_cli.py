@@ -115,20 +115,23 @@ def test_help_reads_well():
     assert result.returncode == 0
     for flag in ("--model", "--dataset", "--resume", "--iterations", "--output-dir", "--d-steps", "--filters",
                  "--learning-rate", "--beta-1", "--from-logits", "--label-smoothing", "--jit-compile", "--four-calls",
-                 "--tensorboard", "--clip-value"):
+                 "--tensorboard", "--clip-value", "--ema-momentum", "--fakes-in-training-mode"):
         assert flag in result.stdout
 
 
 @pytest.mark.parametrize("model", ["gan", "dcgan", "cgan", "lsgan", "wgan"])
 def test_every_model_trains_resumes_samples_and_is_evaluated_from_the_command_line(model, mnist_data_dir, tmp_path, capsys):
     folder = tmp_path / "run"
-    extra = ["--filters", "8"] if model == "dcgan" else []  # a non-default setting, rebuilt from the checkpoint
+    # Non-default settings, rebuilt from the checkpoint: a DCGAN's width, the quality levers.
+    extra = {"dcgan": ["--filters", "8"], "gan": ["--ema-momentum", "0.9", "--fakes-in-training-mode"]}.get(model, [])
     assert train_in_process(mnist_data_dir, folder, "--model", model, "--iterations", 2, "--seed", 0, *extra) == 0
     assert train_in_process(mnist_data_dir, folder, "--iterations", 3, "--resume") == 0
     gan = load_gan(str(folder))
     assert type(gan).__name__ == {"gan": "GAN"}.get(model, model.upper()) and gan.iteration == 3
     if model == "dcgan":
         assert gan.filters == 8
+    if model == "gan":
+        assert gan.ema_momentum == 0.9 and gan.fakes_in_training_mode is True
     label = ["--label", "7"] if model == "cgan" else []
     assert cli.main(["sample", str(folder), "-n", "4", "--seed", "1", "--output", str(tmp_path / "s.npy"), *label]) == 0
     noise = np.random.default_rng(1).normal(size=(4, gan.latent_dim))

@@ -83,6 +83,7 @@ MODELS = {
     "mlp": lambda **kw: GAN(seed=0, **kw),
     "mlp-2-d-steps-smoothed": lambda **kw: GAN(seed=0, d_steps=2, label_smoothing=0.1, **kw),
     "batchnorm-in-d": lambda **kw: GANWithBatchNormInD(seed=0, **kw),
+    "mlp-fakes-in-training-mode": lambda **kw: GAN(seed=0, fakes_in_training_mode=True, **kw),
     "dcgan": lambda **kw: DCGAN(img_shape=(16, 16, 1), filters=8, seed=0, **kw),
     "dcgan-averaged": lambda **kw: DCGAN(img_shape=(16, 16, 1), filters=8, seed=0, ema_momentum=0.9, **kw),
     "cgan": lambda **kw: CGAN(seed=0, latent_dim=16, filters=8, **kw),

@@ -111,6 +111,23 @@ def test_generator_step_trains_generator_through_frozen_discriminator(gan):
     assert np.isfinite(float(logs["g_loss"]))
 
 
+def test_fakes_in_training_mode_follow_the_batch_statistics_and_train_no_g_weight():
+    # The quality lever (benchmarks/levers.py "batch-fakes"): D's fakes from G in training mode.
+    plain, lever = GAN(seed=0), GAN(seed=0, fakes_in_training_mode=True)
+    images, noise = random_images(), random_noise(plain)
+    trainable = {id(v) for v in lever.generator.trainable_variables}
+    g_before = snapshot(lever.generator)
+    plain_logs = plain.train_discriminator(images, noise)
+    lever_logs = lever.train_discriminator(images, noise)
+    moved = changed(g_before, lever.generator)
+    assert not any(m for m, v in zip(moved, lever.generator.variables) if id(v) in trainable), "G trained in D's step"
+    assert all(m for m, v in zip(moved, lever.generator.variables) if id(v) not in trainable), (
+        "G's BatchNorm statistics should follow the fake batch")
+    assert float(lever_logs["d_fake"]) != pytest.approx(float(plain_logs["d_fake"]), rel=1e-3), "D saw the same fakes"
+    np.testing.assert_allclose(ops.convert_to_numpy(lever.fake_batch(noise)),
+                               ops.convert_to_numpy(lever.generator(noise, training=True)), atol=1e-5)
+
+
 def test_step_methods_work_by_hand_before_train_for_any_batch_size():
     # Called by hand in a fresh notebook (no train() yet), with batches of two sizes: the targets
     # are made for the batch each step is given.
@@ -269,6 +286,7 @@ def test_a_learning_rate_of_zero_freezes_that_network(tmp_path):
         ({"one_call": "yes"}, "one_call must be True or False"),
         ({"from_logits": 1}, "from_logits must be True or False"),
         ({"seed": -3}, "seed must be a whole number"),
+        ({"fakes_in_training_mode": "yes"}, "fakes_in_training_mode must be True or False"),
     ],
 )
 def test_bad_settings_are_clear_errors(settings, message):
