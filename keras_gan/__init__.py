@@ -1,6 +1,23 @@
 """keras_gan: the classic Keras combined-model GAN, correct and fast on Keras 3.
 
     from keras_gan import GAN, DCGAN, CGAN, LSGAN, WGAN
+
+The files, from the one to read first:
+
+    gan.py           the GAN class: the one file to read, top to bottom
+    dcgan.py, cgan.py, lsgan.py, wgan.py    the variants, each a small subclass of it
+    compiled.py      gan.py's step methods traced into one compiled call (TF, JAX, PyTorch glue)
+    runs.py          around the loop: the output folder, logs, checkpoints, callbacks, the end of a run
+    callbacks.py     progress bar, grids, loss plot, quality log, TensorBoard (Keras callbacks)
+    notebook.py      live samples and loss curves in a notebook
+    checkpoints.py   save, resume and rebuild a run; export the generator
+    layers.py        FreezeSafeBatchNormalization, the WGAN critic's weight clip
+    datasets.py      MNIST (download or local IDX / npz), CIFAR-10, image folders, as uint8
+    plots.py         grids, GIF, loss plot, real vs fake, interpolation
+    metrics/         Frechet distance, MNIST score, coverage, conditional accuracy, the classifier
+    cli.py           the keras-gan command
+    checks.py, settings.py, files.py, interrupts.py   clear errors; a GAN's settings and seed;
+                     atomic files; Ctrl-C
 """
 
 import importlib

@@ -4,7 +4,7 @@ JAX: `keras.distribution.DataParallel` over two host devices made by
 XLA_FLAGS=--xla_force_host_platform_device_count=2. Data parallelism must not change the
 algorithm, so the losses must match a one-device run of the same seed.
 (TensorFlow's MirroredStrategy is not supported: Keras' predict_on_batch, which makes D's fake
-batch, runs each replica on the whole batch under it; see the README.)
+batch, runs each replica on the whole batch under it.)
 Each run is a subprocess: the device count and the backend are fixed when a process starts.
 """
 
