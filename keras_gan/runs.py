@@ -15,13 +15,15 @@
   to close the run even when another one fails.)
 - **End.** However the run ends (finished, Ctrl-C, a callback's `stop_training`, an error), the
   checkpoint is saved first whenever the weights are finite, then every callback closes the run.
-  A run that stops before its first iteration leaves its folder as it found it.
+  A run that stops before its first iteration leaves its folder as it found it (with
+  `overwrite=True`, the earlier run is set aside until the new one has trained, then deleted).
 """
 
 import glob
 import math
 import os
 import re
+import shutil
 import time
 
 import keras
@@ -35,6 +37,7 @@ from keras_gan.interrupts import StopOnInterrupt, hold_ctrl_c
 
 DEFAULT_OUTPUT_DIR = "images"
 RUN_FILES = ("checkpoint.npz", "generator.keras", "metrics.csv", "quality.csv", "losses.png", "progress.gif")
+REPLACED_RUN = ".replaced-run"  # an overwritten run waits here until the new run has trained an iteration
 
 REFUSED_KERAS_CALLBACKS = {
     "ModelCheckpoint": "a GAN saves its own checkpoints (train(checkpoint_interval=...)) and its "
@@ -86,10 +89,10 @@ class Run:
     def __enter__(self):
         gan = self.gan
         if self.mode == "overwrite":
-            for path in run_files(self.folder):
-                os.remove(path)
+            set_aside_run(self.folder)
         self.files_before = set(os.listdir(self.folder))
         self.start_iteration = gan.iteration
+        self.previous_output_dir = gan.output_dir
         gan.output_dir = os.path.realpath(self.folder)
         gan.stop_training = False
         self.last_logs, self.interval_logs = {}, []
@@ -172,9 +175,11 @@ class Run:
                     errors.append(failure)
             self.metrics_log.close()
             self.interrupt.__exit__(None, None, None)
-            if not trained and self.mode != "resume" and gan.iteration == 0:
+            if trained and self.mode == "overwrite":
+                shutil.rmtree(os.path.join(self.folder, REPLACED_RUN), ignore_errors=True)
+            if not trained and (self.mode == "overwrite" or (self.mode != "resume" and gan.iteration == 0)):
                 self._leave_folder_as_found()
-                gan.output_dir = None
+                gan.output_dir = self.previous_output_dir
             elif kind is KeyboardInterrupt or gan.stop_training:
                 print(
                     f"Stopped at iteration {gan.iteration}. Samples, metrics.csv and a checkpoint are in "
@@ -187,10 +192,16 @@ class Run:
         return False
 
     def _leave_folder_as_found(self):
-        """Remove what a run that never trained an iteration wrote (grid 0, an empty log, ...)."""
+        """Remove what a run that never trained an iteration wrote (grid 0, an empty log, ...),
+        and put back the run it was to overwrite."""
         for path in run_files(self.folder):
             if os.path.basename(path) not in self.files_before:
                 os.remove(path)
+        if self.mode == "overwrite":
+            set_aside = os.path.join(self.folder, REPLACED_RUN)
+            for name in os.listdir(set_aside):
+                os.replace(os.path.join(set_aside, name), os.path.join(self.folder, name))
+            os.rmdir(set_aside)
         if not os.listdir(self.folder) and self.mode == "fresh" and self.created_folder:
             os.rmdir(self.folder)
 
@@ -226,6 +237,16 @@ def check_callbacks(callbacks):
 
 # --------------------------------------------------------------------------------------------
 # Which folder a run writes to.
+
+def set_aside_run(folder):
+    """Move the run `overwrite` replaces into a hidden subfolder: deleted once the new run has
+    trained, put back if it fails before that, left there if the process dies."""
+    set_aside = os.path.join(folder, REPLACED_RUN)
+    shutil.rmtree(set_aside, ignore_errors=True)  # one an earlier overwrite left when its process died
+    os.makedirs(set_aside)
+    for path in run_files(folder):
+        os.replace(path, os.path.join(set_aside, os.path.basename(path)))
+
 
 def run_files(folder):
     """The files of a run in `folder`: checkpoint, logs, plots and numbered grids."""

@@ -187,6 +187,24 @@ def test_overwrite_starts_afresh(tmp_path):
     GAN(seed=0).train(iterations=2, batch_size=8, sample_interval=3, data=data, output_dir=tmp_path, overwrite=True, verbose=0)
     assert csv_iterations(tmp_path) == [1, 2]
     assert grid_names(tmp_path) == ["0.png", "2.png"]
+    assert ".replaced-run" not in os.listdir(tmp_path)  # the replaced run is gone once the new one trained
+
+
+def test_an_overwrite_that_fails_before_its_first_iteration_keeps_the_earlier_run(tmp_path):
+    import keras
+
+    class FailsAtStart(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            raise RuntimeError("this callback failed")
+
+    data = random_images()
+    GAN(seed=0).train(iterations=4, batch_size=8, sample_interval=2, data=data, output_dir=tmp_path, verbose=0)
+    files = lambda: {name: (tmp_path / name).read_bytes() for name in sorted(os.listdir(tmp_path))}
+    before = files()
+    with pytest.raises(RuntimeError, match="this callback failed"):
+        GAN(seed=1).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path, overwrite=True, verbose=0,
+                          callbacks=[FailsAtStart()])
+    assert files() == before
 
 
 def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
