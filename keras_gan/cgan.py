@@ -78,7 +78,7 @@ class CGAN(DCGAN):
 
     def fake_batch(self, generator_inputs):
         """The fakes with the labels they were made for: D must judge each as that class."""
-        return [self.predict_on_batch(self.generator, generator_inputs), generator_inputs[1]]
+        return [super().fake_batch(generator_inputs), generator_inputs[1]]
 
     # Using it. ------------------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ MODEL_FLAGS = {
     "label_smoothing": ("label_smoothing", None),
     "ema_momentum": ("ema_momentum", None),
     "fakes_in_training_mode": ("fakes_in_training_mode", None),
-    "filters": ("filters", ("DCGAN",)),
+    "filters": ("filters", ("DCGAN", "CGAN")),
     "clip_value": ("clip_value", ("WGAN",)),
     "jit_compile": ("jit_compile", None),
     "four_calls": ("one_call", None),
@@ -77,7 +77,7 @@ def build_parser():
     model.add_argument("--ema-momentum", type=float, help="sample from an averaged generator, e.g. 0.999")
     model.add_argument("--fakes-in-training-mode", action="store_true", default=None,
                        help="D's fakes from G in training mode (BatchNorm on batch statistics)")
-    model.add_argument("--filters", type=int, help="dcgan: width of the largest feature maps (default 64)")
+    model.add_argument("--filters", type=int, help="dcgan, cgan: width of the largest feature maps (default 64)")
     model.add_argument("--clip-value", type=float, help="wgan: the critic's weight clip (default 0.01)")
     model.add_argument("--jit-compile", choices=("auto", "true", "false"),
                        help="XLA: auto (on for TensorFlow and JAX), true, false")
@@ -295,8 +295,7 @@ def sample_command(args):
     if args.interpolation:
         plots.save_interpolation(gan, args.output, seed=args.seed, **labels)
     else:
-        noise = np.random.default_rng(args.seed).normal(size=(args.count, gan.latent_dim))
-        samples = gan.generate(args.count, noise=noise, **labels)
+        samples = gan.generate(args.count, seed=args.seed, **labels)  # a seed fixes noise and classes
         if args.output.endswith(".npy"):
             with atomic_path(args.output) as temporary:
                 with open(temporary, "wb") as stream:

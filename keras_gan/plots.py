@@ -74,6 +74,10 @@ def save_interpolation(gan, path, rows=5, steps=8, seed=None, **generate_options
 
     `generate_options` go to `gan.generate` (e.g. `labels=7` for a conditional GAN)."""
     noise = interpolation_noise(gan.latent_dim, rows, steps, seed)
+    if getattr(gan, "num_classes", None) and generate_options.get("labels") is None:
+        # A conditional GAN walks within one class per row, else its digits would jump.
+        row_labels = np.random.default_rng(seed).integers(0, gan.num_classes, rows)
+        generate_options = {**generate_options, "labels": np.repeat(row_labels, steps)}
     return save_grid(gan.generate(len(noise), noise=noise, **generate_options), path, columns=steps)
 
 

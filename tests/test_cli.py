@@ -123,12 +123,13 @@ def test_help_reads_well():
 def test_every_model_trains_resumes_samples_and_is_evaluated_from_the_command_line(model, mnist_data_dir, tmp_path, capsys):
     folder = tmp_path / "run"
     # Non-default settings, rebuilt from the checkpoint: a DCGAN's width, the quality levers.
-    extra = {"dcgan": ["--filters", "8"], "gan": ["--ema-momentum", "0.9", "--fakes-in-training-mode"]}.get(model, [])
+    extra = {"dcgan": ["--filters", "8"], "cgan": ["--filters", "8"],
+             "gan": ["--ema-momentum", "0.9", "--fakes-in-training-mode"]}.get(model, [])
     assert train_in_process(mnist_data_dir, folder, "--model", model, "--iterations", 2, "--seed", 0, *extra) == 0
     assert train_in_process(mnist_data_dir, folder, "--iterations", 3, "--resume") == 0
     gan = load_gan(str(folder))
     assert type(gan).__name__ == {"gan": "GAN"}.get(model, model.upper()) and gan.iteration == 3
-    if model == "dcgan":
+    if model in ("dcgan", "cgan"):
         assert gan.filters == 8
     if model == "gan":
         assert gan.ema_momentum == 0.9 and gan.fakes_in_training_mode is True
@@ -137,6 +138,12 @@ def test_every_model_trains_resumes_samples_and_is_evaluated_from_the_command_li
     noise = np.random.default_rng(1).normal(size=(4, gan.latent_dim))
     expected = gan.generate(4, noise=noise, **({"labels": 7} if model == "cgan" else {}))
     np.testing.assert_allclose(np.load(tmp_path / "s.npy"), expected, atol=1e-5)
+    if model == "cgan":  # without --label the classes are drawn at random: the seed fixes them too
+        drawn = []
+        for name in ("a.npy", "b.npy"):
+            assert cli.main(["sample", str(folder), "-n", "6", "--seed", "2", "--output", str(tmp_path / name)]) == 0
+            drawn.append(np.load(tmp_path / name))
+        np.testing.assert_array_equal(drawn[0], drawn[1])
     assert cli.main(["evaluate", str(folder), "-n", "200", "--data-dir", mnist_data_dir]) == 0
     printed = capsys.readouterr().out
     assert "iteration 3: Frechet distance" in printed

@@ -73,3 +73,19 @@ def test_no_grids_no_gif_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="No sample grids"):
         plots.save_gif(str(tmp_path))
     assert not os.listdir(tmp_path)
+
+
+def test_a_conditional_gans_interpolation_keeps_one_class_a_row(tmp_path):
+    class RecordingConditionalGAN:
+        latent_dim, num_classes = 4, 10
+
+        def generate(self, n, noise=None, labels=None):
+            self.labels = labels
+            return np.zeros((n, 8, 8, 1), "float32")
+
+    gan = RecordingConditionalGAN()
+    plots.save_interpolation(gan, str(tmp_path / "walk.png"), rows=3, steps=4, seed=0)
+    rows = np.asarray(gan.labels).reshape(3, 4)
+    assert all(len(set(row)) == 1 for row in rows), rows
+    plots.save_interpolation(gan, str(tmp_path / "sevens.png"), rows=3, steps=4, seed=0, labels=7)
+    assert gan.labels == 7

@@ -192,6 +192,22 @@ def test_settings_that_mean_nothing_for_a_variant_are_refused(variant, settings,
         variant(**settings)
 
 
+@pytest.mark.parametrize("make", [
+    lambda **kw: GAN(seed=0, latent_dim=16, **kw),
+    lambda **kw: DCGAN(img_shape=(16, 16, 1), filters=8, latent_dim=16, seed=0, **kw),
+    lambda **kw: CGAN(seed=0, latent_dim=16, filters=8, **kw),
+    lambda **kw: LSGAN(seed=0, latent_dim=16, **kw),
+    lambda **kw: WGAN(seed=0, latent_dim=16, **kw),
+], ids=["gan", "dcgan", "cgan", "lsgan", "wgan"])
+def test_every_model_makes_its_fakes_in_training_mode_when_asked(make):
+    gan = make(fakes_in_training_mode=True)
+    inputs = gan.generator_inputs(8, rng=np.random.default_rng(0))
+    fakes = gan.fake_batch(inputs)
+    images = ops.convert_to_numpy(fakes[0] if isinstance(fakes, list) else fakes)
+    np.testing.assert_allclose(images, ops.convert_to_numpy(gan.generator(inputs, training=True)), atol=1e-5)
+    assert not np.allclose(images, ops.convert_to_numpy(gan.generator(inputs, training=False)), atol=1e-4)
+
+
 def test_a_variant_and_an_architecture_combine_by_inheritance(tmp_path):
     class LeastSquaresDCGAN(LSGAN, DCGAN):
         """LSGAN's loss on DCGAN's networks, with no code of its own."""
