@@ -52,6 +52,7 @@ class GAN:
                                   from_logits, label_smoothing, seed, one_call, jit_compile)
         checks.check_quality_levers(self, ema_momentum, fakes_in_training_mode)
         checks.check_applicable(self, self.get_config())
+        img_shape, latent_dim, d_steps, seed = settings.plain((img_shape, latent_dim, d_steps, seed))
         self.img_shape = tuple(img_shape)
         self.latent_dim = latent_dim
         self.d_steps = d_steps
@@ -386,9 +387,11 @@ def estimate_batch_statistics(model, inputs):
     momenta = [layer.momentum for layer in batch_norms]
     for layer in batch_norms:
         layer.momentum = 0.0  # the moving statistics become this batch's
-    model(inputs, training=True)
-    for layer, momentum in zip(batch_norms, momenta):
-        layer.momentum = momentum
+    try:
+        model(inputs, training=True)
+    finally:
+        for layer, momentum in zip(batch_norms, momenta):
+            layer.momentum = momentum
 
 
 def all_layers(model):

@@ -24,6 +24,7 @@ import math
 import os
 import re
 import shutil
+import sys
 import time
 
 import keras
@@ -70,6 +71,11 @@ class Run:
         if not resume:
             checks.check_iterations_ahead(iterations, gan.iteration)  # before a folder is made
         self.folder, self.mode, self.created_folder = plan_folder(gan, output_dir, resume, overwrite)
+        if self.mode == "continue":
+            checks.check_iterations_ahead(iterations, gan.iteration)  # resume=True or not
+            if overwrite:
+                print(f"overwrite=True is ignored: this GAN continues its own run in {self.folder}/ "
+                      "(a new GAN starts a new run).", flush=True)
         if self.mode == "resume":
             description = check_resumable(gan, checkpoint_path(self.folder))
             checks.check_iterations_ahead(iterations, description["iteration"])
@@ -160,9 +166,12 @@ class Run:
         gan = self.gan
         # A Ctrl-C now would cut the last files short: it waits for them instead.
         with hold_ctrl_c():
-            trained = gan.iteration > self.start_iteration
-            finite = all(math.isfinite(value) for value in self.last_logs.values()) and weights_are_finite(gan)
-            errors = []
+            trained, errors = gan.iteration > self.start_iteration, []
+            try:
+                finite = all(math.isfinite(value) for value in self.last_logs.values()) and weights_are_finite(gan)
+            except Exception as failure:  # noqa: BLE001 - e.g. weights a failed call left unreadable
+                finite = False
+                errors.append(failure)
             if trained and finite:
                 try:
                     save_checkpoint(gan, checkpoint_path(self.folder))
@@ -173,8 +182,10 @@ class Run:
                     callback.on_train_end(self.last_logs)
                 except Exception as failure:  # noqa: BLE001 - every callback gets to close the run
                     errors.append(failure)
-            self.metrics_log.close()
-            self.interrupt.__exit__(None, None, None)
+            try:
+                self.metrics_log.close()
+            finally:
+                self.interrupt.__exit__(None, None, None)  # Ctrl-C raises again, whatever failed here
             if trained and self.mode == "overwrite":
                 shutil.rmtree(os.path.join(self.folder, REPLACED_RUN), ignore_errors=True)
             if not trained and (self.mode == "overwrite" or (self.mode != "resume" and gan.iteration == 0)):
@@ -189,6 +200,8 @@ class Run:
             gan.stop_training = False
         if errors and kind is None:
             raise errors[0]
+        for failure in errors:  # the run's own error propagates; these would be lost with it
+            print(f"While ending the run, this failed too: {failure!r}", file=sys.stderr, flush=True)
         return False
 
     def _leave_folder_as_found(self):

@@ -5,6 +5,8 @@ import inspect
 import json
 import random
 
+import numpy as np
+
 
 def call_arguments(cls, args, kwargs):
     """The arguments of `cls(*args, **kwargs)` by name, as its __init__ would bind them.
@@ -22,13 +24,23 @@ def call_arguments(cls, args, kwargs):
     for name, value in list(bound.arguments.items())[1:]:  # [0] is self
         kind = parameters[name].kind
         if kind is inspect.Parameter.VAR_KEYWORD:
-            arguments.update(value)
+            arguments.update({key: plain(item) for key, item in value.items()})
         elif kind is inspect.Parameter.VAR_POSITIONAL:
             if value:
-                arguments[f"*{name}"] = list(value)
+                arguments[f"*{name}"] = [plain(item) for item in value]
         else:
-            arguments[name] = value
+            arguments[name] = plain(value)
     return arguments
+
+
+def plain(value):
+    """NumPy numbers as Python's (np.int64(7) -> 7), inside tuples and lists too: a checkpoint
+    stores settings as JSON, and Python's `random.seed` takes no NumPy integer."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return type(value)(plain(item) for item in value)
+    return value
 
 
 def effective_settings(cls, arguments):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from keras import layers, ops
 
-from keras_gan import GAN
+from keras_gan import GAN, load_gan
 
 BATCH = 8
 
@@ -292,6 +292,16 @@ def test_a_learning_rate_of_zero_freezes_that_network(tmp_path):
 def test_bad_settings_are_clear_errors(settings, message):
     with pytest.raises(ValueError, match=message):
         GAN(**settings)
+
+
+def test_numpy_numbers_are_taken_as_settings_and_saved_as_plain_numbers(tmp_path):
+    # e.g. a seed or a size from a NumPy array: Python's random.seed and JSON take no np.int64.
+    gan = GAN(seed=np.int64(3), latent_dim=np.int64(8), img_shape=(np.int64(28), 28, 1))
+    assert gan.get_config() == {"seed": 3, "latent_dim": 8, "img_shape": (28, 28, 1)}
+    assert all(type(value) is int for value in (gan.seed, gan.latent_dim, *gan.img_shape))
+    np.testing.assert_array_equal(GAN(seed=3, latent_dim=8).generator.get_weights()[0], gan.generator.get_weights()[0])
+    gan.train(iterations=1, batch_size=4, data=random_images(8), output_dir=tmp_path, verbose=0)
+    assert load_gan(str(tmp_path)).latent_dim == 8
 
 
 def test_get_config_rebuilds_the_same_gan():

@@ -308,6 +308,17 @@ def test_training_up_to_an_iteration_already_reached_is_a_clear_error(finished_r
         gan.train(iterations=10, batch_size=8, data=random_images(), output_dir=folder, verbose=0)
 
 
+def test_continuing_its_own_run_with_resume_or_overwrite_still_checks_and_says_what_it_does(tmp_path, capsys):
+    gan = GAN(seed=0)
+    gan.train(iterations=3, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0)
+    with pytest.raises(ValueError, match="already trained 3 iterations"):
+        gan.train(iterations=2, batch_size=8, data=random_images(), output_dir=tmp_path, resume=True, verbose=0)
+    capsys.readouterr()
+    gan.train(iterations=4, batch_size=8, data=random_images(), output_dir=tmp_path, overwrite=True, verbose=0)
+    assert "overwrite=True is ignored: this GAN continues its own run" in capsys.readouterr().out
+    assert csv_iterations(tmp_path) == [1, 2, 3, 4]
+
+
 def test_training_up_to_an_iteration_already_reached_makes_no_folder(finished_run, tmp_path):
     gan, _, _ = finished_run
     new_folder = tmp_path / "second"
