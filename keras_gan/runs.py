@@ -244,6 +244,11 @@ def check_callbacks(callbacks):
                 "EarlyStopping(restore_best_weights=True) restores one Keras model's weights; a GAN keeps "
                 "its weights in checkpoints. Use EarlyStopping without restore_best_weights."
             )
+        if isinstance(callback, keras.callbacks.EarlyStopping) and callback.mode == "auto":
+            raise ValueError(
+                f"EarlyStopping(monitor={callback.monitor!r}) cannot tell whether a GAN's log should go up "
+                "or down (Keras looks for it in one model's metrics): pass mode='min' (for a loss) or mode='max'."
+            )
         checked.append(callback)
     return checked
 

@@ -117,6 +117,7 @@ def test_a_callback_stopping_the_run_ends_it_like_ctrl_c(tmp_path, capsys):
         (keras.callbacks.TerminateOnNaN(), "already ends a run at the first NaN"),
         (keras.callbacks.LearningRateScheduler(lambda epoch: 1e-3), "two optimizers"),
         (keras.callbacks.EarlyStopping(restore_best_weights=True), "restore_best_weights"),
+        (keras.callbacks.EarlyStopping(monitor="g_loss"), "pass mode='min'"),
     ],
 )
 def test_keras_callbacks_a_gan_cannot_honour_are_refused_up_front_saying_what_to_use(callback, message, tmp_path):
