@@ -33,6 +33,7 @@ import keras
 from keras import ops
 
 from keras_gan.interrupts import hold_ctrl_c
+from keras_gan.layers import all_layers
 
 STEP_METHODS = ("train_iteration", "train_discriminator", "train_generator", "train_on_batch",
                 "predict_on_batch", "fake_batch", "targets", "discriminator_logs")
@@ -186,7 +187,7 @@ def resolve_jit_compile(gan, jit_compile):
             return True  # Keras' own "auto" rule on a GPU
         # On a CPU XLA makes the MLP 1.4x faster, but the DCGAN 0.9x at batch 128:
         # TensorFlow's own (oneDNN) convolutions beat XLA's there.
-        return not any("Conv" in type(layer).__name__ for layer in _all_layers(gan))
+        return not any("Conv" in type(layer).__name__ for model in gan_models(gan) for layer in all_layers(model))
     return False  # PyTorch: torch.compile took 85 s for the MLP's iteration and ran no faster
 
 
@@ -205,16 +206,6 @@ def gan_variables(gan):
                 seen.add(id(variable))
                 variables.append(variable)
     return variables
-
-
-def _all_layers(gan):
-    found, models = [], gan_models(gan)
-    while models:
-        for layer in models.pop().layers:
-            found.append(layer)
-            if hasattr(layer, "layers"):
-                models.append(layer)
-    return found
 
 
 def _tensorflow_runner(traced_iteration, jit_compile):

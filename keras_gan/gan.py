@@ -18,6 +18,7 @@ import keras
 from keras import layers, ops
 
 from keras_gan import checks, compiled, datasets, runs, settings
+from keras_gan.layers import all_layers
 
 
 class GAN:
@@ -51,7 +52,7 @@ class GAN:
                                   generator_learning_rate, discriminator_learning_rate, d_steps,
                                   from_logits, label_smoothing, seed, one_call, jit_compile)
         checks.check_quality_levers(self, ema_momentum, fakes_in_training_mode)
-        checks.check_applicable(self, self.get_config())
+        checks.check_applicable(self, self.get_config())  # (the arguments were recorded by __new__, below)
         img_shape, latent_dim, d_steps, seed = settings.plain((img_shape, latent_dim, d_steps, seed))
         self.img_shape = tuple(img_shape)
         self.latent_dim = latent_dim
@@ -150,7 +151,7 @@ class GAN:
 
     def discriminator_metrics(self):
         """D's accuracy and its mean output (as a probability), logged at each of its steps."""
-        return discriminator_metrics(self.from_logits)
+        return probability_metrics(self.from_logits)
 
     def discriminator_logs(self, real, fake):
         """The logs of one D step, from the logs of its real half and of its fake half."""
@@ -251,8 +252,8 @@ class GAN:
         """`train_iteration`, with its logs as floats.
 
         With `one_call=True` (the default) the methods above run traced into one compiled call
-        instead of four Keras calls per iteration: 1.6-2.7x faster for the MLP on a CPU, as each
-        call costs more than its arithmetic (compiled.py, benchmarks/README.md;
+        instead of four Keras calls per iteration: faster, as each Keras call costs more than the
+        MLP's arithmetic (compiled.py; measured in benchmarks/README.md;
         tests/test_compiled.py proves both ways train the same weights). `one_call=False` runs
         them as they read, call by call.
         """
@@ -287,7 +288,8 @@ class GAN:
         `output_dir=None` is `images/`, or `images-2/`, ... when that holds an earlier run.
         `data`: images (N, *img_shape), float in [-1, 1] or uint8 pixels; None: `self.load_data()`.
         """
-        # Everything is checked before anything is built, loaded or deleted.
+        # Everything is checked before anything is built, written or deleted: the arguments, the
+        # data, then (in runs.Run) the folder, the callbacks and a checkpoint to resume.
         checks.check_training_arguments(iterations, batch_size, sample_interval, checkpoint_interval, log_interval)
         data = self.check_data(self.load_data() if data is None else data)
         checks.check_batch_size(batch_size, batch_length(data))
@@ -394,15 +396,7 @@ def estimate_batch_statistics(model, inputs):
             layer.momentum = momentum
 
 
-def all_layers(model):
-    """Every layer of `model`, those of the models inside it too."""
-    for layer in model.layers:
-        yield layer
-        if hasattr(layer, "layers"):
-            yield from all_layers(layer)
-
-
-def discriminator_metrics(from_logits):
+def probability_metrics(from_logits):
     """D's accuracy and its mean output, the probability it gives "real", from either output kind."""
 
     def probability(y_pred):

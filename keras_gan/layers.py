@@ -53,3 +53,11 @@ class ClipWeights(keras.constraints.Constraint):
 
     def get_config(self):
         return {"clip_value": self.clip_value}
+
+
+def all_layers(model):
+    """Every layer of `model`, those of the models inside it too."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from all_layers(layer)
