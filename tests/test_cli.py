@@ -87,7 +87,7 @@ def test_export_writes_the_generator(trained_run, tmp_path):
         (["train", "--dataset", "folder", "--folder", "/nonexistent/faces"], "is not a folder"),
         (["train", "--iterations", "0"], "--iterations must be >= 1, got 0"),
         (["train", "--image-size", "32"], "--image-size applies to --dataset folder only"),
-        (["train", "--filters", "32"], "--filters applies to --model dcgan only, not gan"),
+        (["train", "--filters", "32"], "--filters applies to --model dcgan/cgan only, not gan"),
         (["train", "--model", "dcgan", "--clip-value", "0.1"], "--clip-value applies to --model wgan only, not dcgan"),
         (["train", "--model", "cgan", "--dataset", "cifar10"], "--model cgan trains on labelled digits"),
         (["train", "--resume", "--overwrite"], "not both"),
