@@ -72,7 +72,8 @@ class Run:
             checks.check_iterations_ahead(iterations, gan.iteration)  # before a folder is made
         self.folder, self.mode, self.created_folder = plan_folder(gan, output_dir, resume, overwrite)
         if self.mode == "continue":
-            checks.check_iterations_ahead(iterations, gan.iteration)  # resume=True or not
+            if resume:  # (without resume it was checked above)
+                checks.check_iterations_ahead(iterations, gan.iteration)
             if overwrite:
                 print(f"overwrite=True is ignored: this GAN continues its own run in {self.folder}/ "
                       "(a new GAN starts a new run).", flush=True)
