@@ -29,7 +29,9 @@ def multiply_adds(hlo_text):
         if COMPUTATION.match(line):
             shapes = {}  # parameter names repeat from one computation to the next
         if MATRIX_CUSTOM_CALL.search(line):
-            raise ValueError(f"XLA made a library call this count cannot see into: {line.strip()[:200]}")
+            raise ValueError(
+                f"XLA made a library call this count cannot see into: {line.strip()[:200]}"
+            )
         match = INSTRUCTION.match(line)
         if not match:
             continue
@@ -72,7 +74,11 @@ def train_iteration_multiply_adds(gan, batch_size):
 
     real = [gan.fake_batch(gan.generator_inputs(batch_size)) for _ in range(gan.d_steps)]
     d_inputs = [gan.generator_inputs(batch_size) for _ in range(gan.d_steps)]
-    batches = keras.tree.map_structure(tf.convert_to_tensor, (real, d_inputs, gan.generator_inputs(batch_size)))
+    batches = keras.tree.map_structure(
+        tf.convert_to_tensor, (real, d_inputs, gan.generator_inputs(batch_size))
+    )
     compiled.build_training_state(gan, batches)  # a trace cannot create variables
-    traced = tf.function(lambda batches: compiled.run_steps(gan, compiled.StatefulSteps(), batches), jit_compile=True)
+    traced = tf.function(
+        lambda batches: compiled.run_steps(gan, compiled.StatefulSteps(), batches), jit_compile=True
+    )
     return tensorflow_multiply_adds(traced, batches)

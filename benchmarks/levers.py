@@ -55,8 +55,11 @@ class SpectralNorm:
     """Wrap each Dense and Conv2D of D (built with a logit output) in spectral normalization."""
 
     def build_discriminator(self):
-        wrap = lambda layer: (FreezeSafeSpectralNormalization(layer.__class__.from_config(layer.get_config()))
-                              if isinstance(layer, (layers.Dense, layers.Conv2D)) else layer.__class__.from_config(layer.get_config()))
+        wrap = lambda layer: (
+            FreezeSafeSpectralNormalization(layer.__class__.from_config(layer.get_config()))
+            if isinstance(layer, (layers.Dense, layers.Conv2D))
+            else layer.__class__.from_config(layer.get_config())
+        )
         return keras.models.clone_model(super().build_discriminator(), clone_function=wrap)
 
 
@@ -70,7 +73,10 @@ def make(model, lever, seed):
     elif lever == "smoothing":
         settings["label_smoothing"] = 0.1
     elif lever == "spectral-norm":
-        base, settings["from_logits"] = type("SpectralNorm" + base.__name__, (SpectralNorm, base), {}), True
+        base, settings["from_logits"] = (
+            type("SpectralNorm" + base.__name__, (SpectralNorm, base), {}),
+            True,
+        )
     elif lever == "batch-fakes":
         settings["fakes_in_training_mode"] = True
     return base(**settings)
@@ -82,18 +88,29 @@ def measure(model, lever, train_images, reference, iterations, seed):
     with tempfile.TemporaryDirectory() as folder:
         for target in [c for c in CHECKPOINTS if c < iterations] + [iterations]:
             start = time.perf_counter()
-            gan.train(iterations=target, data=train_images, output_dir=folder, verbose=0,
-                      sample_interval=target, checkpoint_interval=iterations)
+            gan.train(
+                iterations=target,
+                data=train_images,
+                output_dir=folder,
+                verbose=0,
+                sample_interval=target,
+                checkpoint_interval=iterations,
+            )
             seconds += time.perf_counter() - start
             results = metrics.evaluate_gan(gan, reference, len(reference), seed=seed)
             rows.append((model, lever, target, seconds, results))
-            print(f"  {model} {lever:>13} {target:>5} it ({seconds:5.0f} s): {metrics.describe(results)}", flush=True)
+            print(
+                f"  {model} {lever:>13} {target:>5} it ({seconds:5.0f} s): {metrics.describe(results)}",
+                flush=True,
+            )
     return rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", help="MNIST folder (default: $KERAS_GAN_DATA_DIR, else download)")
+    parser.add_argument(
+        "--data-dir", help="MNIST folder (default: $KERAS_GAN_DATA_DIR, else download)"
+    )
     parser.add_argument("--models", default="gan,dcgan")
     parser.add_argument("--levers", default=",".join(LEVERS))
     parser.add_argument("--iterations", type=int, default=5000)
@@ -102,15 +119,23 @@ def main(argv=None):
     models, levers = args.models.split(","), args.levers.split(",")
     unknown = sorted(set(models) - {"gan", "dcgan"}) + sorted(set(levers) - set(LEVERS))
     if unknown:
-        parser.error(f"unknown model(s) or lever(s): {unknown}; models gan, dcgan; levers {', '.join(LEVERS)}.")
+        parser.error(
+            f"unknown model(s) or lever(s): {unknown}; models gan, dcgan; levers {', '.join(LEVERS)}."
+        )
     train_images = datasets.load_mnist(args.data_dir)
     reference = datasets.load_mnist(args.data_dir, split="test")[:5000]
-    rows = [row for model in models for lever in levers
-            for row in measure(model, lever, train_images, reference, args.iterations, args.seed)]
+    rows = [
+        row
+        for model in models
+        for lever in levers
+        for row in measure(model, lever, train_images, reference, args.iterations, args.seed)
+    ]
     print("\n| model | lever | iterations | train time (s) | Frechet distance | MNIST score |")
     print("|:---|:---|---:|---:|---:|---:|")
     for model, lever, target, seconds, results in rows:
-        print(f"| {model} | {lever} | {target} | {seconds:.0f} | {results['frechet_distance']:.2f} | {results['mnist_score']:.2f} |")
+        print(
+            f"| {model} | {lever} | {target} | {seconds:.0f} | {results['frechet_distance']:.2f} | {results['mnist_score']:.2f} |"
+        )
     return 0
 
 

@@ -44,12 +44,16 @@ print("RESULT", json.dumps({"peak": resource.getrusage(resource.RUSAGE_SELF).ru_
 
 def measure(kind, count, size, folder=""):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, "-c", WORKER, kind, str(count), str(size), folder],
-                            capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER, kind, str(count), str(size), folder],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     if result.returncode != 0 or not lines:
         raise SystemExit(f"the {kind} worker failed:\n{result.stderr[-3000:]}")
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def write_pictures(folder, count, size):
@@ -59,15 +63,22 @@ def write_pictures(folder, count, size):
     rng = np.random.default_rng(0)
     for index in range(count):
         Image.fromarray(rng.integers(0, 256, (size + index % 7, size, 3), dtype=np.uint8)).save(
-            os.path.join(folder, f"{index}.png"))
+            os.path.join(folder, f"{index}.png")
+        )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=200000, help="images in the uint8 array")
-    parser.add_argument("--float-images", type=int, default=20000, help="images in the float32 array")
-    parser.add_argument("--folder-images", type=int, default=5000, help="PNG files for the folder measurement")
-    parser.add_argument("--size", type=int, default=64, help="image side in pixels (a DCGAN size: 32, 64, ...)")
+    parser.add_argument(
+        "--float-images", type=int, default=20000, help="images in the float32 array"
+    )
+    parser.add_argument(
+        "--folder-images", type=int, default=5000, help="PNG files for the folder measurement"
+    )
+    parser.add_argument(
+        "--size", type=int, default=64, help="image side in pixels (a DCGAN size: 32, 64, ...)"
+    )
     args = parser.parse_args(argv)
 
     gib = lambda count: f"{count / 2**30:.2f} GiB"
@@ -78,9 +89,12 @@ def main(argv=None):
         write_pictures(folder, args.folder_images, args.size)
         for kind, count in rows + [("folder", args.folder_images)]:
             result = measure(kind, count, args.size, folder)
-            print(f"{kind:>8}: {count} images of {args.size}x{args.size}x3, data {gib(result['data'])}, "
-                  f"peak {gib(result['peak'])}, peak above the bare process {gib(result['peak'] - bare['peak'])} "
-                  f"({(result['peak'] - bare['peak']) / result['data']:.2f}x the data)", flush=True)
+            print(
+                f"{kind:>8}: {count} images of {args.size}x{args.size}x3, data {gib(result['data'])}, "
+                f"peak {gib(result['peak'])}, peak above the bare process {gib(result['peak'] - bare['peak'])} "
+                f"({(result['peak'] - bare['peak']) / result['data']:.2f}x the data)",
+                flush=True,
+            )
     return 0
 
 

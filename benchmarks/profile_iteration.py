@@ -29,12 +29,14 @@ import time
 # XLA writes the compiled programs here (several MB: their text, LLVM IR and object code; deleted
 # at the end); set before JAX starts.
 HLO_DIR = tempfile.mkdtemp(prefix="profile_iteration_hlo_")
-os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + f" --xla_dump_to={HLO_DIR} "
-                           "--xla_dump_hlo_as_text --xla_dump_hlo_module_re=.*iteration.*")
-
-import keras  # noqa: E402
+os.environ["XLA_FLAGS"] = (
+    os.environ.get("XLA_FLAGS", "") + f" --xla_dump_to={HLO_DIR} "
+    "--xla_dump_hlo_as_text --xla_dump_hlo_module_re=.*iteration.*"
+)
 
 import arithmetic  # noqa: E402  benchmarks/arithmetic.py, beside this script
+import keras  # noqa: E402
+
 from keras_gan import DCGAN, GAN, datasets  # noqa: E402
 
 KINDS = ("matrix products", "optimizer updates", "copies", "the rest")
@@ -80,19 +82,30 @@ def kind(operation, with_products, optimizer_names):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", default="mlp", choices=("mlp", "dcgan"))
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--iterations", type=int, default=30, help="iterations profiled (after a warm-up)")
-    parser.add_argument("--top", type=int, default=12, help="how many of the longest operations to list")
-    parser.add_argument("--data-dir", default=os.environ.get("KERAS_GAN_DATA_DIR"),
-                        help="MNIST folder (else $KERAS_GAN_DATA_DIR, else Keras' download)")
+    parser.add_argument(
+        "--iterations", type=int, default=30, help="iterations profiled (after a warm-up)"
+    )
+    parser.add_argument(
+        "--top", type=int, default=12, help="how many of the longest operations to list"
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("KERAS_GAN_DATA_DIR"),
+        help="MNIST folder (else $KERAS_GAN_DATA_DIR, else Keras' download)",
+    )
     trace_dir = tempfile.mkdtemp(prefix="profile_iteration_trace_")
     try:
         args = parser.parse_args(argv)
         if keras.backend.backend() != "jax":
-            raise SystemExit("This profile reads JAX's profiler: run it with KERAS_BACKEND=jax "
-                             f"(this process runs Keras on {keras.backend.backend()}).")
+            raise SystemExit(
+                "This profile reads JAX's profiler: run it with KERAS_BACKEND=jax "
+                f"(this process runs Keras on {keras.backend.backend()})."
+            )
         profile(args, trace_dir)
     finally:
         shutil.rmtree(HLO_DIR, ignore_errors=True)
@@ -110,8 +123,11 @@ def profile(args, trace_dir):
     def iterations(n):  # each call waits for its logs: the time is the iterations' own
         start = time.perf_counter()
         for _ in range(n):
-            gan.run_iteration([gan.sample_batch(images, batch)], [gan.generator_inputs(batch)],
-                              gan.generator_inputs(batch))
+            gan.run_iteration(
+                [gan.sample_batch(images, batch)],
+                [gan.generator_inputs(batch)],
+                gan.generator_inputs(batch),
+            )
         return (time.perf_counter() - start) / n
 
     iterations(5)  # compilation and warm-up
@@ -122,13 +138,19 @@ def profile(args, trace_dir):
     programs = sorted(glob.glob(os.path.join(HLO_DIR, "*jit_iteration*after_optimizations.txt")))
     traces = glob.glob(os.path.join(trace_dir, "**", "*.trace.json.gz"), recursive=True)
     if not programs or not traces:
-        raise SystemExit(f"No compiled program ({HLO_DIR}) or no trace ({trace_dir}) was written: "
-                         "this JAX may name or place them differently.")
+        raise SystemExit(
+            f"No compiled program ({HLO_DIR}) or no trace ({trace_dir}) was written: "
+            "this JAX may name or place them differently."
+        )
     with open(programs[-1]) as file:
         hlo_text = file.read()
     operations, with_products, run = compiled_operations(hlo_text)
     with gzip.open(traces[0]) as file:
-        events = [e for e in json.load(file)["traceEvents"] if e.get("ph") == "X" and e["name"] in operations]
+        events = [
+            e
+            for e in json.load(file)["traceEvents"]
+            if e.get("ph") == "X" and e["name"] in operations
+        ]
 
     optimizer_names = {gan.discriminator.optimizer.name, gan.combined.optimizer.name}
     per_operation = collections.Counter()
@@ -139,21 +161,31 @@ def profile(args, trace_dir):
         per_kind[kind(operations[name], with_products, optimizer_names)] += ms
     total = sum(per_kind.values())
     if not total:
-        raise SystemExit("The profile holds no operation of the compiled iteration: nothing to sort.")
+        raise SystemExit(
+            "The profile holds no operation of the compiled iteration: nothing to sort."
+        )
     timed = collections.Counter(event["name"] for event in events)
 
-    print(f"{args.model}, batch {batch}, JAX {jax.__version__}, Keras {keras.__version__}: "
-          f"{seconds * 1000:.2f} ms per iteration without the profiler")
-    print(f"timed {len(run & set(timed))} of the program's {len(run)} operations, "
-          f"{min(timed.values())}-{max(timed.values())} times each; operation time per iteration:")
+    print(
+        f"{args.model}, batch {batch}, JAX {jax.__version__}, Keras {keras.__version__}: "
+        f"{seconds * 1000:.2f} ms per iteration without the profiler"
+    )
+    print(
+        f"timed {len(run & set(timed))} of the program's {len(run)} operations, "
+        f"{min(timed.values())}-{max(timed.values())} times each; operation time per iteration:"
+    )
     for name in KINDS:
         print(f"  {name:18s} {per_kind[name]:7.2f} ms  {100 * per_kind[name] / total:5.1f}%")
     print(f"  {'all operations':18s} {total:7.2f} ms")
 
     # The machine's own speed at the iteration's largest matrix product, for scale.
     multiply_adds = arithmetic.multiply_adds(hlo_text)
-    kernels = [tuple(w.shape) for model in (gan.generator, gan.discriminator) for w in model.weights
-               if len(w.shape) == 2]
+    kernels = [
+        tuple(w.shape)
+        for model in (gan.generator, gan.discriminator)
+        for w in model.weights
+        if len(w.shape) == 2
+    ]
     inputs, units = max(kernels, key=lambda shape: shape[0] * shape[1])
     x, w = jax.numpy.ones((batch, inputs)), jax.numpy.ones((inputs, units))
     product = jax.jit(jax.numpy.matmul)
@@ -163,13 +195,17 @@ def profile(args, trace_dir):
         y = product(x, w)
     y.block_until_ready()
     lone_rate = batch * inputs * units * 200 / (time.perf_counter() - start)
-    print(f"\nThe iteration: {multiply_adds / 1e9:.3f} G multiply-adds (counted in this program), "
-          f"{multiply_adds / seconds / 1e9:.1f} G/s at its speed above; a lone product of its largest "
-          f"dense layer's shape, ({batch}x{inputs}) by ({inputs}x{units}): {lone_rate / 1e9:.1f} G/s.")
+    print(
+        f"\nThe iteration: {multiply_adds / 1e9:.3f} G multiply-adds (counted in this program), "
+        f"{multiply_adds / seconds / 1e9:.1f} G/s at its speed above; a lone product of its largest "
+        f"dense layer's shape, ({batch}x{inputs}) by ({inputs}x{units}): {lone_rate / 1e9:.1f} G/s."
+    )
     print(f"\nThe {args.top} longest operations:")
     for name, ms in per_operation.most_common(args.top):
-        print(f"  {ms:6.2f} ms  {name:26s} {kind(operations[name], with_products, optimizer_names):18s} "
-              f"{operations[name][2]}")
+        print(
+            f"  {ms:6.2f} ms  {name:26s} {kind(operations[name], with_products, optimizer_names):18s} "
+            f"{operations[name][2]}"
+        )
 
 
 if __name__ == "__main__":

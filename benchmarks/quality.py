@@ -33,20 +33,30 @@ from collections import namedtuple
 
 import keras
 import numpy as np
+import reference_models
 
 import keras_gan
-import reference_models
 from keras_gan import datasets, metrics
 
 MODELS = ("gan", "dcgan", "cgan", "lsgan", "wgan", "kerasgan-cgan", "torch-dcgan")
-KERAS_GAN_CLASSES = {"gan": "GAN", "dcgan": "DCGAN", "cgan": "CGAN", "lsgan": "LSGAN", "wgan": "WGAN"}
-CONDITIONAL = ("cgan", "kerasgan-cgan")  # trained on (images, labels); scored on conditional accuracy too
+KERAS_GAN_CLASSES = {
+    "gan": "GAN",
+    "dcgan": "DCGAN",
+    "cgan": "CGAN",
+    "lsgan": "LSGAN",
+    "wgan": "WGAN",
+}
+CONDITIONAL = (
+    "cgan",
+    "kerasgan-cgan",
+)  # trained on (images, labels); scored on conditional accuracy too
 
 Measurement = namedtuple("Measurement", "iteration seconds results")  # seconds: training so far
 
 
 # --------------------------------------------------------------------------------------------
 # The models, and how each one trains.
+
 
 def torch_peer():
     """benchmarks/torch_dcgan.py if torch can be imported, else (None, the reason)."""
@@ -102,14 +112,18 @@ class QualityWatch(keras.callbacks.Callback):
         if iteration in self.measure_at:
             results = self.evaluate()
             self.measurements.append(Measurement(iteration, self.training_seconds, results))
-            print(f"  {self.name} {iteration:>5} ({self.training_seconds:4.0f} s): {metrics.describe(results)}",
-                  flush=True)
+            print(
+                f"  {self.name} {iteration:>5} ({self.training_seconds:4.0f} s): {metrics.describe(results)}",
+                flush=True,
+            )
 
 
 def benchmark(name, data, reference, iterations, measure_at, batch_size, samples, seed):
     """Train one model and return its measurements, in the order they were taken."""
     model = build_model(name, seed)
-    watch = QualityWatch(name, lambda: metrics.evaluate_gan(model, reference, samples, seed), measure_at)
+    watch = QualityWatch(
+        name, lambda: metrics.evaluate_gan(model, reference, samples, seed), measure_at
+    )
     print(f"Training {name} for {iterations} iterations (seed {seed})", flush=True)
     train(model, iterations, data, batch_size, watch)
     return watch.measurements
@@ -118,40 +132,72 @@ def benchmark(name, data, reference, iterations, measure_at, batch_size, samples
 # --------------------------------------------------------------------------------------------
 # The tables.
 
+
 def first_reached(measurements, threshold):
     """The first measurement whose Frechet distance is at most `threshold`, or None."""
     return next((m for m in measurements if m.results["frechet_distance"] <= threshold), None)
 
 
 def markdown_table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|:---|" + "|".join("---:" for _ in header[1:]) + "|"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|:---|" + "|".join("---:" for _ in header[1:]) + "|",
+    ]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
 def checkpoint_table(measurements, checkpoints):
     """The metrics of every model at each checkpoint."""
-    header = ["model", "iterations", "train time (s)", "Frechet distance", "MNIST score", "digits covered",
-              "conditional accuracy"]
+    header = [
+        "model",
+        "iterations",
+        "train time (s)",
+        "Frechet distance",
+        "MNIST score",
+        "digits covered",
+        "conditional accuracy",
+    ]
     rows = []
     for name, taken in measurements.items():
         for iteration, seconds, results in (m for m in taken if m.iteration in checkpoints):
             accuracy = results.get("conditional_accuracy")
-            rows.append([name, str(iteration), f"{seconds:.0f}", f"{results['frechet_distance']:.2f}",
-                         f"{results['mnist_score']:.2f}", str(results["digits_covered"]),
-                         "—" if accuracy is None else f"{100 * accuracy:.1f}%"])
+            rows.append(
+                [
+                    name,
+                    str(iteration),
+                    f"{seconds:.0f}",
+                    f"{results['frechet_distance']:.2f}",
+                    f"{results['mnist_score']:.2f}",
+                    str(results["digits_covered"]),
+                    "—" if accuracy is None else f"{100 * accuracy:.1f}%",
+                ]
+            )
     return markdown_table(header, rows)
 
 
 def time_to_quality_table(measurements, thresholds):
     """Per model: its training time, when it first reached each distance, and its best distance."""
-    header = ["model", "train time (s)", *[f"Frechet ≤ {threshold:g}" for threshold in thresholds], "best Frechet"]
+    header = [
+        "model",
+        "train time (s)",
+        *[f"Frechet ≤ {threshold:g}" for threshold in thresholds],
+        "best Frechet",
+    ]
     rows = []
     for name, taken in measurements.items():
         crossings = [first_reached(taken, threshold) for threshold in thresholds]
         best = min(taken, key=lambda m: m.results["frechet_distance"])
-        rows.append([name, f"{taken[-1].seconds:.0f} ({taken[-1].iteration} it)",
-                     *["not reached" if m is None else f"{m.iteration} it, {m.seconds:.0f} s" for m in crossings],
-                     f"{best.results['frechet_distance']:.2f} at {best.iteration}"])
+        rows.append(
+            [
+                name,
+                f"{taken[-1].seconds:.0f} ({taken[-1].iteration} it)",
+                *[
+                    "not reached" if m is None else f"{m.iteration} it, {m.seconds:.0f} s"
+                    for m in crossings
+                ],
+                f"{best.results['frechet_distance']:.2f} at {best.iteration}",
+            ]
+        )
     return markdown_table(header, rows)
 
 
@@ -159,16 +205,22 @@ def environment():
     """One line saying when, on what and on which commit of keras_gan this ran."""
     torch_dcgan, _ = torch_peer()
     torch_version = torch_dcgan.torch.__version__ if torch_dcgan else "not importable"
-    return (f"{datetime.date.today()}, keras_gan {repository_commit()}, Python {platform.python_version()}, "
-            f"Keras {keras.__version__} ({keras.backend.backend()} backend), torch {torch_version}, "
-            f"NumPy {np.__version__}, {os.cpu_count()} CPUs, {platform.machine()} {platform.system()}")
+    return (
+        f"{datetime.date.today()}, keras_gan {repository_commit()}, Python {platform.python_version()}, "
+        f"Keras {keras.__version__} ({keras.backend.backend()} backend), torch {torch_version}, "
+        f"NumPy {np.__version__}, {os.cpu_count()} CPUs, {platform.machine()} {platform.system()}"
+    )
 
 
 def repository_commit():
     """The commit of this checkout (with "-dirty" if tracked files differ from it), or "unknown"."""
     try:
-        described = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
-                                   cwd=os.path.dirname(os.path.abspath(__file__)))
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            cwd=os.path.dirname(os.path.abspath(__file__)),
+        )
     except OSError:  # no git here
         return "unknown"
     return described.stdout.strip() or "unknown"
@@ -177,18 +229,39 @@ def repository_commit():
 # --------------------------------------------------------------------------------------------
 # The driver.
 
+
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $KERAS_GAN_DATA_DIR, else download)")
-    parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, of: {', '.join(MODELS)}")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="MNIST folder (default: $KERAS_GAN_DATA_DIR, else download)",
+    )
+    parser.add_argument(
+        "--models", default=",".join(MODELS), help=f"comma-separated, of: {', '.join(MODELS)}"
+    )
     parser.add_argument("--iterations", type=int, default=5000, help="train each model this long")
-    parser.add_argument("--checkpoints", default="1000,2000,5000",
-                        help="iterations the first table shows; past --iterations dropped, --iterations added")
-    parser.add_argument("--eval-every", type=int, default=250, help="measure this often, to find the crossings")
-    parser.add_argument("--thresholds", default="30,15", help="Frechet distances the second table times")
-    parser.add_argument("--samples", type=int, default=5000, help="images generated, and test digits, per measurement")
+    parser.add_argument(
+        "--checkpoints",
+        default="1000,2000,5000",
+        help="iterations the first table shows; past --iterations dropped, --iterations added",
+    )
+    parser.add_argument(
+        "--eval-every", type=int, default=250, help="measure this often, to find the crossings"
+    )
+    parser.add_argument(
+        "--thresholds", default="30,15", help="Frechet distances the second table times"
+    )
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=5000,
+        help="images generated, and test digits, per measurement",
+    )
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=0, help="every model's seed, and the samples' noise")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="every model's seed, and the samples' noise"
+    )
     args = parser.parse_args(argv)
     args.models = [name.strip().lower() for name in args.models.split(",") if name.strip()]
     unknown = sorted(set(args.models) - set(MODELS))
@@ -196,8 +269,10 @@ def parse_arguments(argv):
         parser.error(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}.")
     if min(args.iterations, args.eval_every, args.samples, args.batch_size) < 1:
         parser.error("--iterations, --eval-every, --samples and --batch-size must be at least 1.")
-    args.checkpoints = sorted({int(value) for value in args.checkpoints.split(",") if 0 < int(value) < args.iterations}
-                              | {args.iterations})
+    args.checkpoints = sorted(
+        {int(value) for value in args.checkpoints.split(",") if 0 < int(value) < args.iterations}
+        | {args.iterations}
+    )
     args.thresholds = [float(value) for value in args.thresholds.split(",")]
     return args
 
@@ -214,18 +289,32 @@ def main(argv=None):
     images, labels = datasets.load_mnist(args.data_dir, split="train", with_labels=True)
     # The distance is measured against held-out digits, as many as there are samples.
     reference = datasets.load_mnist(args.data_dir, split="test")[: args.samples]
-    measure_at = sorted(set(range(args.eval_every, args.iterations + 1, args.eval_every)) | set(args.checkpoints))
+    measure_at = sorted(
+        set(range(args.eval_every, args.iterations + 1, args.eval_every)) | set(args.checkpoints)
+    )
 
     measurements = {}
     for name in models:
         data = (images, labels) if name in CONDITIONAL else images
-        measurements[name] = benchmark(name, data, reference, args.iterations, measure_at,
-                                       args.batch_size, args.samples, args.seed)
+        measurements[name] = benchmark(
+            name,
+            data,
+            reference,
+            args.iterations,
+            measure_at,
+            args.batch_size,
+            args.samples,
+            args.seed,
+        )
 
-    print(f"\nAt the checkpoints ({args.samples} samples against {len(reference)} MNIST test digits):\n")
+    print(
+        f"\nAt the checkpoints ({args.samples} samples against {len(reference)} MNIST test digits):\n"
+    )
     print(checkpoint_table(measurements, args.checkpoints))
-    print(f"\nTime to quality (measured every {args.eval_every} iterations, {args.samples} samples; "
-          "train time excludes measuring):\n")
+    print(
+        f"\nTime to quality (measured every {args.eval_every} iterations, {args.samples} samples; "
+        "train time excludes measuring):\n"
+    )
     print(time_to_quality_table(measurements, args.thresholds))
     if skipped:
         print(f"\n{skipped}")

@@ -10,8 +10,8 @@ waits for the last one to finish, so that a caller can time it. They take images
 - `TorchMLP`: the MLP GAN in plain PyTorch.
 """
 
-import numpy as np
 import keras
+import numpy as np
 
 
 class SeedLoop:
@@ -23,7 +23,11 @@ class SeedLoop:
     """
 
     def __init__(self, gan, images, batch_size):
-        self.generator, self.discriminator, self.combined = gan.generator, gan.discriminator, gan.combined
+        self.generator, self.discriminator, self.combined = (
+            gan.generator,
+            gan.discriminator,
+            gan.combined,
+        )
         self.images, self.batch_size, self.latent_dim = images, batch_size, gan.latent_dim
         self.valid = np.ones((batch_size, 1))
         self.fake = np.zeros((batch_size, 1))
@@ -68,10 +72,19 @@ class FusedTFMLP:
             return [w, tf.Variable(tf.zeros([n_out]))]
 
         pixels = self.images.shape[1]
-        self.g_dense = [dense(a, b) for a, b in ((latent_dim, 256), (256, 512), (512, 1024), (1024, pixels))]
-        self.g_bn = [[tf.Variable(tf.ones([u])), tf.Variable(tf.zeros([u]))] for u in (256, 512, 1024)]
-        self.g_moving = [[tf.Variable(tf.zeros([u]), trainable=False), tf.Variable(tf.ones([u]), trainable=False)]
-                         for u in (256, 512, 1024)]
+        self.g_dense = [
+            dense(a, b) for a, b in ((latent_dim, 256), (256, 512), (512, 1024), (1024, pixels))
+        ]
+        self.g_bn = [
+            [tf.Variable(tf.ones([u])), tf.Variable(tf.zeros([u]))] for u in (256, 512, 1024)
+        ]
+        self.g_moving = [
+            [
+                tf.Variable(tf.zeros([u]), trainable=False),
+                tf.Variable(tf.ones([u]), trainable=False),
+            ]
+            for u in (256, 512, 1024)
+        ]
         self.d_dense = [dense(a, b) for a, b in ((pixels, 512), (512, 256), (256, 1))]
         self.g_vars = [v for layer in self.g_dense + self.g_bn for v in layer]
         self.d_vars = [v for layer in self.d_dense for v in layer]
@@ -89,8 +102,11 @@ class FusedTFMLP:
 
     def _adam_slots(self, variables):
         tf = self.tf
-        return ([tf.Variable(tf.zeros_like(v)) for v in variables],
-                [tf.Variable(tf.zeros_like(v)) for v in variables], tf.Variable(0.0))
+        return (
+            [tf.Variable(tf.zeros_like(v)) for v in variables],
+            [tf.Variable(tf.zeros_like(v)) for v in variables],
+            tf.Variable(0.0),
+        )
 
     def _adam(self, slots, variables, grads, lr=2e-4, b1=0.5, b2=0.999, eps=1e-7):
         tf = self.tf
@@ -130,8 +146,10 @@ class FusedTFMLP:
             fake = self._generator(noise)
             real_logit = self._discriminator(real)
             fake_logit = self._discriminator(fake)
-            d_loss = 0.5 * (tf.reduce_mean(bce(tf.ones_like(real_logit), real_logit))
-                            + tf.reduce_mean(bce(tf.zeros_like(fake_logit), fake_logit)))
+            d_loss = 0.5 * (
+                tf.reduce_mean(bce(tf.ones_like(real_logit), real_logit))
+                + tf.reduce_mean(bce(tf.zeros_like(fake_logit), fake_logit))
+            )
             g_loss = tf.reduce_mean(bce(tf.ones_like(fake_logit), fake_logit))
         self._adam(self.g_adam, self.g_vars, g_tape.gradient(g_loss, self.g_vars))
         self._adam(self.d_adam, self.d_vars, d_tape.gradient(d_loss, self.d_vars))
@@ -162,7 +180,9 @@ class FusedKerasTF:
                 fake = generator(noise, training=True)
                 real_out = discriminator(real, training=True)
                 fake_out = discriminator(fake, training=True)
-                d_loss = 0.5 * (bce(tf.ones_like(real_out), real_out) + bce(tf.zeros_like(fake_out), fake_out))
+                d_loss = 0.5 * (
+                    bce(tf.ones_like(real_out), real_out) + bce(tf.zeros_like(fake_out), fake_out)
+                )
                 g_loss = bce(tf.ones_like(fake_out), fake_out)
             g_grads = g_tape.gradient(g_loss, generator.trainable_variables)
             d_grads = d_tape.gradient(d_loss, discriminator.trainable_variables)
@@ -199,10 +219,19 @@ class TorchMLP:
         layers = []
         for n_in, n_out in ((latent_dim, 256), (256, 512), (512, 1024)):
             # Keras' momentum 0.8 keeps 80% of the old statistics: PyTorch's momentum 0.2.
-            layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2), nn.BatchNorm1d(n_out, eps=1e-3, momentum=0.2)]
+            layers += [
+                nn.Linear(n_in, n_out),
+                nn.LeakyReLU(0.2),
+                nn.BatchNorm1d(n_out, eps=1e-3, momentum=0.2),
+            ]
         self.G = nn.Sequential(*layers, nn.Linear(1024, pixels), nn.Tanh())
-        self.D = nn.Sequential(nn.Linear(pixels, 512), nn.LeakyReLU(0.2), nn.Linear(512, 256),
-                               nn.LeakyReLU(0.2), nn.Linear(256, 1))
+        self.D = nn.Sequential(
+            nn.Linear(pixels, 512),
+            nn.LeakyReLU(0.2),
+            nn.Linear(512, 256),
+            nn.LeakyReLU(0.2),
+            nn.Linear(256, 1),
+        )
         self.g_opt = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.d_opt = torch.optim.Adam(self.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.bce = nn.BCEWithLogitsLoss()
@@ -215,7 +244,9 @@ class TorchMLP:
             real = self.images[torch.randint(0, len(self.images), (self.batch_size,))]
             fake = self.G(torch.randn(self.batch_size, self.latent_dim))
             self.d_opt.zero_grad()
-            d_loss = 0.5 * (self.bce(self.D(real), self.ones) + self.bce(self.D(fake.detach()), self.zeros))
+            d_loss = 0.5 * (
+                self.bce(self.D(real), self.ones) + self.bce(self.D(fake.detach()), self.zeros)
+            )
             d_loss.backward()
             self.d_opt.step()
             self.g_opt.zero_grad()

@@ -7,8 +7,8 @@ remain: D sees full batches (the script used half batches), and the fakes of D's
 for random labels (the script used the real batch's labels).
 """
 
-import numpy as np
 import keras
+import numpy as np
 from keras import layers
 
 from keras_gan import CGAN
@@ -21,15 +21,25 @@ class KerasGANCGAN(CGAN):
         noise, label = keras.Input((self.latent_dim,)), keras.Input((), dtype="int32")
         x = layers.Multiply()([noise, layers.Embedding(self.num_classes, self.latent_dim)(label)])
         for units in (256, 512, 1024):
-            x = layers.BatchNormalization(momentum=0.8)(layers.LeakyReLU(negative_slope=0.2)(layers.Dense(units)(x)))
-        image = layers.Reshape(self.img_shape)(layers.Dense(int(np.prod(self.img_shape)), activation="tanh")(x))
+            x = layers.BatchNormalization(momentum=0.8)(
+                layers.LeakyReLU(negative_slope=0.2)(layers.Dense(units)(x))
+            )
+        image = layers.Reshape(self.img_shape)(
+            layers.Dense(int(np.prod(self.img_shape)), activation="tanh")(x)
+        )
         return keras.Model([noise, label], image, name="generator")
 
     def build_discriminator(self):
         image, label = keras.Input(self.img_shape), keras.Input((), dtype="int32")
         pixels = int(np.prod(self.img_shape))
-        x = layers.Multiply()([layers.Flatten()(image), layers.Embedding(self.num_classes, pixels)(label)])
+        x = layers.Multiply()(
+            [layers.Flatten()(image), layers.Embedding(self.num_classes, pixels)(label)]
+        )
         x = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(512)(x))
         for _ in range(2):
             x = layers.Dropout(0.4)(layers.LeakyReLU(negative_slope=0.2)(layers.Dense(512)(x)))
-        return keras.Model([image, label], layers.Dense(1, activation=self.output_activation)(x), name="discriminator")
+        return keras.Model(
+            [image, label],
+            layers.Dense(1, activation=self.output_activation)(x),
+            name="discriminator",
+        )

@@ -88,7 +88,9 @@ def initialize_weights(module, generator):
 class TorchDCGAN:
     """pytorch/examples' DCGAN for 28x28 images, with keras_gan's train/generate vocabulary."""
 
-    def __init__(self, latent_dim=100, filters=64, channels=1, learning_rate=2e-4, beta_1=0.5, seed=None):
+    def __init__(
+        self, latent_dim=100, filters=64, channels=1, learning_rate=2e-4, beta_1=0.5, seed=None
+    ):
         self.latent_dim = latent_dim
         self.rng = np.random.default_rng(seed)  # the batches and the noise, as keras_gan's GAN.rng
         self.iteration = 0
@@ -99,7 +101,9 @@ class TorchDCGAN:
         self.discriminator = Discriminator(filters, channels)
         for network in (self.generator, self.discriminator):
             network.apply(lambda module: initialize_weights(module, weights_rng))
-        self.generator_optimizer = torch.optim.Adam(self.generator.parameters(), learning_rate, betas=(beta_1, 0.999))
+        self.generator_optimizer = torch.optim.Adam(
+            self.generator.parameters(), learning_rate, betas=(beta_1, 0.999)
+        )
         self.discriminator_optimizer = torch.optim.Adam(
             self.discriminator.parameters(), learning_rate, betas=(beta_1, 0.999)
         )
@@ -123,8 +127,12 @@ class TorchDCGAN:
         g_loss = self.loss(self.discriminator(fake_images), real_target)  # G wants "real"
         g_loss.backward()
         self.generator_optimizer.step()
-        return {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
-                "d_real": real_output.mean().item(), "d_fake": fake_output.mean().item()}
+        return {
+            "d_loss": d_loss.item(),
+            "g_loss": g_loss.item(),
+            "d_real": real_output.mean().item(),
+            "d_fake": fake_output.mean().item(),
+        }
 
     def train(self, iterations, images, batch_size=32, callbacks=()):
         """Train up to iteration `iterations`. `callbacks` get the calls a keras_gan run makes:
@@ -164,11 +172,15 @@ class TorchDCGAN:
             noise = np.random.default_rng(seed).normal(size=(n, self.latent_dim)).astype("float32")
         # In train mode BatchNorm also updates its running statistics: they are put back, so
         # that drawing samples leaves the model as it was.
-        running_statistics = {name: buffer.clone() for name, buffer in self.generator.named_buffers()}
+        running_statistics = {
+            name: buffer.clone() for name, buffer in self.generator.named_buffers()
+        }
         self.generator.train(train_mode)
         try:
-            batches = [self.generator(torch.from_numpy(noise[start : start + batch_size]))
-                       for start in range(0, n, batch_size)]
+            batches = [
+                self.generator(torch.from_numpy(noise[start : start + batch_size]))
+                for start in range(0, n, batch_size)
+            ]
         finally:
             self.generator.train(True)
             self.generator.load_state_dict(running_statistics, strict=False)

@@ -46,10 +46,10 @@ import time
 # on a small machine; set before torch (or anything using OpenMP) loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import keras  # noqa: E402
-
 import arithmetic  # noqa: E402  benchmarks/arithmetic.py, beside this script
+import keras  # noqa: E402
 import reference_loops  # noqa: E402
+
 from keras_gan import CGAN, DCGAN, GAN, LSGAN, WGAN, datasets  # noqa: E402
 
 MODELS = {"mlp": GAN, "dcgan": DCGAN, "cgan": CGAN, "lsgan": LSGAN, "wgan": WGAN}
@@ -62,7 +62,10 @@ LABELS = {
     "fused": "fused TF XLA",
     "torch": "PyTorch",
 }
-REFERENCES = ("fused", "torch")  # backend-independent code: measured once, in the first backend's worker
+REFERENCES = (
+    "fused",
+    "torch",
+)  # backend-independent code: measured once, in the first backend's worker
 NEVER = 10**9  # sample and checkpoint intervals that never fall inside a measurement
 
 
@@ -90,9 +93,16 @@ class OurTrain:
     def rate(self, n):
         timer = IterationTimes()
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-            self.gan.train(iterations=self.gan.iteration + n + 1, batch_size=self.batch_size, data=self.data,
-                           verbose=0, output_dir=self.folder.name, sample_interval=NEVER, checkpoint_interval=NEVER,
-                           callbacks=[timer])
+            self.gan.train(
+                iterations=self.gan.iteration + n + 1,
+                batch_size=self.batch_size,
+                data=self.data,
+                verbose=0,
+                output_dir=self.folder.name,
+                sample_interval=NEVER,
+                checkpoint_interval=NEVER,
+                callbacks=[timer],
+            )
         return n / (timer.times[-1] - timer.times[0])
 
 
@@ -154,34 +164,52 @@ def make_runners(model, batch_size, variants, data):
             runners[variant] = OurTrain(make_gan(model), data.for_model(model), batch_size)
         elif variant == "train-no-jit":
             if backend == "torch":
-                notes.append("train() no-jit not run on torch: train() runs without jit there already")
+                notes.append(
+                    "train() no-jit not run on torch: train() runs without jit there already"
+                )
             else:
-                runners[variant] = OurTrain(make_gan(model, jit_compile=False), data.for_model(model), batch_size)
+                runners[variant] = OurTrain(
+                    make_gan(model, jit_compile=False), data.for_model(model), batch_size
+                )
         elif variant == "train-4-calls":
-            runners[variant] = OurTrain(make_gan(model, one_call=False), data.for_model(model), batch_size)
+            runners[variant] = OurTrain(
+                make_gan(model, one_call=False), data.for_model(model), batch_size
+            )
         elif variant == "bare":
             runners[variant] = BareSteps(make_gan(model), data.for_model(model), batch_size)
         elif model not in ("mlp", "dcgan"):
-            notes.append(f"{model}: no reference loops (seed, fused, PyTorch); compare its train() rows")
+            notes.append(
+                f"{model}: no reference loops (seed, fused, PyTorch); compare its train() rows"
+            )
         elif variant == "seed":
-            runners[variant] = Timed(reference_loops.SeedLoop(make_gan(model), data.scaled(), batch_size))
+            runners[variant] = Timed(
+                reference_loops.SeedLoop(make_gan(model), data.scaled(), batch_size)
+            )
         elif variant == "fused":
             if model == "mlp":
                 runners[variant] = Timed(reference_loops.FusedTFMLP(data.scaled(), batch_size))
             elif backend == "tensorflow":
-                runners[variant] = Timed(reference_loops.FusedKerasTF(make_gan(model), data.scaled(), batch_size))
+                runners[variant] = Timed(
+                    reference_loops.FusedKerasTF(make_gan(model), data.scaled(), batch_size)
+                )
             else:
-                notes.append(f"{model} b{batch_size}: fused TF reference for the DCGAN needs KERAS_BACKEND=tensorflow")
+                notes.append(
+                    f"{model} b{batch_size}: fused TF reference for the DCGAN needs KERAS_BACKEND=tensorflow"
+                )
         elif variant == "torch":
             if model != "mlp":
                 notes.append(f"{model} b{batch_size}: no PyTorch reference for the DCGAN")
             elif not torch_available():
-                notes.append("PyTorch reference skipped: torch is not installed (pip install keras_gan[torch])")
+                notes.append(
+                    "PyTorch reference skipped: torch is not installed (pip install keras_gan[torch])"
+                )
             else:
                 runners[variant] = Timed(reference_loops.TorchMLP(data.scaled(), batch_size))
     gan = next((runner.gan for runner in runners.values() if hasattr(runner, "gan")), None)
     if gan is not None and gan.d_steps > 1:
-        notes.append(f"{model}: it/s counts generator iterations, each with {gan.d_steps} critic steps")
+        notes.append(
+            f"{model}: it/s counts generator iterations, each with {gan.d_steps} critic steps"
+        )
     return runners, notes
 
 
@@ -199,7 +227,9 @@ def count_multiply_adds(model, batch_size, data):
         counts["fused"] = arithmetic.tensorflow_multiply_adds(fused.step, fused.real_batch())
         return counts
     except Exception as error:  # a count is extra information, never worth the measured table
-        return {"error": f"{model} b{batch_size}: multiply-adds not counted: {type(error).__name__}: {error}"}
+        return {
+            "error": f"{model} b{batch_size}: multiply-adds not counted: {type(error).__name__}: {error}"
+        }
 
 
 def torch_available():
@@ -220,9 +250,15 @@ def measure(runners, iterations, repeats):
             rate = runner.rate(iterations if round_ else max(3, iterations // 4))
             if round_:
                 rates[key].append(rate)
-        print(f"  round {round_}/{repeats}: " + ", ".join(
-            f"{model} b{batch} {backend} {LABELS[variant]} {r[-1]:.1f}"
-            for (model, batch, backend, variant), r in rates.items() if r), flush=True)
+        print(
+            f"  round {round_}/{repeats}: "
+            + ", ".join(
+                f"{model} b{batch} {backend} {LABELS[variant]} {r[-1]:.1f}"
+                for (model, batch, backend, variant), r in rates.items()
+                if r
+            ),
+            flush=True,
+        )
     return rates
 
 
@@ -242,15 +278,21 @@ class Worker:
         command = [sys.executable, os.path.abspath(__file__), "--worker"]
         if data_dir:
             command += ["--data-dir", data_dir]
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-                                        text=True, env={**os.environ, "KERAS_BACKEND": backend})
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            env={**os.environ, "KERAS_BACKEND": backend},
+        )
 
     def call(self, **command):
         self.process.stdin.write(json.dumps(command) + "\n")
         self.process.stdin.flush()
         for line in self.process.stdout:
             if line.startswith(WORKER_PREFIX):
-                return json.loads(line[len(WORKER_PREFIX):])
+                return json.loads(line[len(WORKER_PREFIX) :])
         self.log.seek(0)
         raise RuntimeError(f"the {self.backend} worker stopped:\n{self.log.read()[-3000:]}")
 
@@ -276,11 +318,14 @@ def serve(data_dir):
         if "setup" in command:
             setup = command["setup"]
             made, notes = make_runners(setup["model"], setup["batch_size"], setup["variants"], data)
-            runners.update({json.dumps([setup["model"], setup["batch_size"], v]): r for v, r in made.items()})
+            runners.update(
+                {json.dumps([setup["model"], setup["batch_size"], v]): r for v, r in made.items()}
+            )
             answer = {"variants": list(made), "notes": notes}
         elif "multiply_adds" in command:
-            answer = count_multiply_adds(command["multiply_adds"]["model"], command["multiply_adds"]["batch_size"],
-                                         data)
+            answer = count_multiply_adds(
+                command["multiply_adds"]["model"], command["multiply_adds"]["batch_size"], data
+            )
         else:
             answer = {"rate": runners[json.dumps(command["run"])].rate(command["n"])}
         print(WORKER_PREFIX + json.dumps(answer), flush=True)
@@ -298,17 +343,31 @@ def comma_list(text, allowed, parser, what):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--models", default="mlp,dcgan", help="comma list of " + ", ".join(MODELS))
     parser.add_argument("--batch-sizes", default="32,128", help="comma list")
-    parser.add_argument("--variants", default=",".join(LABELS), help="comma list of " + ", ".join(LABELS))
-    parser.add_argument("--backends", help="comma list of Keras backends, measured side by side in worker "
-                                           "processes (default: this process's backend only)")
+    parser.add_argument(
+        "--variants", default=",".join(LABELS), help="comma list of " + ", ".join(LABELS)
+    )
+    parser.add_argument(
+        "--backends",
+        help="comma list of Keras backends, measured side by side in worker "
+        "processes (default: this process's backend only)",
+    )
     parser.add_argument("--iterations", type=int, default=60, help="iterations per measurement")
-    parser.add_argument("--repeats", type=int, default=7, help="measured rounds (after one warm-up)")
-    parser.add_argument("--quick", action="store_true", help="20 iterations x 3 rounds: a smoke run")
-    parser.add_argument("--data-dir", default=os.environ.get("KERAS_GAN_DATA_DIR"),
-                        help="MNIST folder (else $KERAS_GAN_DATA_DIR, else Keras' download)")
+    parser.add_argument(
+        "--repeats", type=int, default=7, help="measured rounds (after one warm-up)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="20 iterations x 3 rounds: a smoke run"
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("KERAS_GAN_DATA_DIR"),
+        help="MNIST folder (else $KERAS_GAN_DATA_DIR, else Keras' download)",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -317,7 +376,9 @@ def main(argv=None):
         args.iterations, args.repeats = 20, 3
     variants = comma_list(args.variants, LABELS, parser, "variants")
     models = comma_list(args.models, MODELS, parser, "models")
-    backends = comma_list(args.backends or keras.backend.backend(), ("tensorflow", "jax", "torch"), parser, "backends")
+    backends = comma_list(
+        args.backends or keras.backend.backend(), ("tensorflow", "jax", "torch"), parser, "backends"
+    )
     local = not args.backends
     data = Data(args.data_dir) if local else None
     workers = {} if local else {backend: Worker(backend, args.data_dir) for backend in backends}
@@ -326,8 +387,12 @@ def main(argv=None):
     counts = {}  # counts[(model, batch)] = multiply-adds per iteration of train() (and fused)
     count_here = "fused" in variants and "tensorflow" in backends
     if "fused" in variants and not count_here:
-        notes.append("multiply-adds are counted in XLA's TensorFlow program: add tensorflow to --backends")
-    groups = [(model, int(batch_size)) for model in models for batch_size in args.batch_sizes.split(",")]
+        notes.append(
+            "multiply-adds are counted in XLA's TensorFlow program: add tensorflow to --backends"
+        )
+    groups = [
+        (model, int(batch_size)) for model in models for batch_size in args.batch_sizes.split(",")
+    ]
     try:
         runners = {}  # every runner of every row, measured in one round-robin
         for model, batch_size in groups:
@@ -336,19 +401,37 @@ def main(argv=None):
                 if local:
                     made, more_notes = make_runners(model, batch_size, wanted, data)
                 else:
-                    answer = workers[backend].call(setup={"model": model, "batch_size": batch_size, "variants": wanted})
-                    made = {v: RemoteRunner(workers[backend], [model, batch_size, v]) for v in answer["variants"]}
+                    answer = workers[backend].call(
+                        setup={"model": model, "batch_size": batch_size, "variants": wanted}
+                    )
+                    made = {
+                        v: RemoteRunner(workers[backend], [model, batch_size, v])
+                        for v in answer["variants"]
+                    }
                     more_notes = answer["notes"]
-                runners.update({(model, batch_size, backend, v): runner for v, runner in made.items()})
+                runners.update(
+                    {(model, batch_size, backend, v): runner for v, runner in made.items()}
+                )
                 notes += more_notes
-        print(f"{len(runners)} loops: {', '.join(f'{m} b{b}' for m, b in groups)} on {', '.join(backends)}", flush=True)
-        for (model, batch_size, backend, variant), rates in measure(runners, args.iterations, args.repeats).items():
-            results.setdefault((model, batch_size), {b: {} for b in backends})[backend][variant] = rates
+        print(
+            f"{len(runners)} loops: {', '.join(f'{m} b{b}' for m, b in groups)} on {', '.join(backends)}",
+            flush=True,
+        )
+        for (model, batch_size, backend, variant), rates in measure(
+            runners, args.iterations, args.repeats
+        ).items():
+            results.setdefault((model, batch_size), {b: {} for b in backends})[backend][variant] = (
+                rates
+            )
         if count_here:
             for model, batch_size in groups:
                 counts[(model, batch_size)] = (
-                    count_multiply_adds(model, batch_size, data) if local
-                    else workers["tensorflow"].call(multiply_adds={"model": model, "batch_size": batch_size}))
+                    count_multiply_adds(model, batch_size, data)
+                    if local
+                    else workers["tensorflow"].call(
+                        multiply_adds={"model": model, "batch_size": batch_size}
+                    )
+                )
     finally:
         for worker in workers.values():
             worker.close()
@@ -357,14 +440,30 @@ def main(argv=None):
 
 
 def print_tables(results, counts, variants, backends, notes, args):
-    columns = [v for v in variants if any(v in per_backend for row in results.values() for per_backend in row.values())]
+    columns = [
+        v
+        for v in variants
+        if any(v in per_backend for row in results.values() for per_backend in row.values())
+    ]
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores"
-    print(f"\nIterations per second (median of {args.repeats} interleaved rounds of {args.iterations}); "
-          f"Keras {keras.__version__}, {machine}. Ratios: the median of each round's ratio (lowest-highest). "
-          f"fused and PyTorch: measured in the {backends[0]} process; "
-          "'seed (TF)': the 2018 loop on TensorFlow, Keras' default backend, as people run it")
-    header = ["model", "batch", "backend", *(LABELS[c] for c in columns), "train/seed", "train/seed (TF)",
-              "train/fused", "MACs fused/train", "train/torch", "train/4 calls"]
+    print(
+        f"\nIterations per second (median of {args.repeats} interleaved rounds of {args.iterations}); "
+        f"Keras {keras.__version__}, {machine}. Ratios: the median of each round's ratio (lowest-highest). "
+        f"fused and PyTorch: measured in the {backends[0]} process; "
+        "'seed (TF)': the 2018 loop on TensorFlow, Keras' default backend, as people run it"
+    )
+    header = [
+        "model",
+        "batch",
+        "backend",
+        *(LABELS[c] for c in columns),
+        "train/seed",
+        "train/seed (TF)",
+        "train/fused",
+        "MACs fused/train",
+        "train/torch",
+        "train/4 calls",
+    ]
     table = []
     for (model, batch_size), row in results.items():
         count = counts.get((model, batch_size), {})
@@ -379,10 +478,20 @@ def print_tables(results, counts, variants, backends, notes, args):
                 spread = f" ({per_round[0]:.2f}-{per_round[-1]:.2f})" if len(per_round) > 1 else ""
                 return f"{statistics.median(per_round):.2f}x{spread}"
 
-            table.append([model, str(batch_size), backend,
-                          *(f"{statistics.median(rates[c]):.1f}" if rates[c] else "-" for c in columns),
-                          ratio(rates["seed"]), ratio(row.get("tensorflow", {}).get("seed")), ratio(rates["fused"]),
-                          macs, ratio(rates["torch"]), ratio(rates["train-4-calls"])])
+            table.append(
+                [
+                    model,
+                    str(batch_size),
+                    backend,
+                    *(f"{statistics.median(rates[c]):.1f}" if rates[c] else "-" for c in columns),
+                    ratio(rates["seed"]),
+                    ratio(row.get("tensorflow", {}).get("seed")),
+                    ratio(rates["fused"]),
+                    macs,
+                    ratio(rates["torch"]),
+                    ratio(rates["train-4-calls"]),
+                ]
+            )
     widths = [max(len(str(x)) for x in column) for column in zip(header, *table)]
     for cells in [header, *table]:
         print("  ".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
@@ -391,22 +500,35 @@ def print_tables(results, counts, variants, backends, notes, args):
             notes.append(count["error"])
             continue
         fused = f", {count['fused'] / 1e9:.3f} G per fused step" if "fused" in count else ""
-        print(f"{model} b{batch_size}: {count['train'] / 1e9:.3f} G multiply-adds per train() iteration{fused} "
-              "(XLA's compiled programs, TensorFlow)")
+        print(
+            f"{model} b{batch_size}: {count['train'] / 1e9:.3f} G multiply-adds per train() iteration{fused} "
+            "(XLA's compiled programs, TensorFlow)"
+        )
         row = results[(model, batch_size)]
-        speeds = [f"train() on {backend} {count['train'] * statistics.median(row[backend]['train']) / 1e9:.1f} G/s"
-                  for backend in backends if row[backend].get("train")]
+        speeds = [
+            f"train() on {backend} {count['train'] * statistics.median(row[backend]['train']) / 1e9:.1f} G/s"
+            for backend in backends
+            if row[backend].get("train")
+        ]
         if fused and row[backends[0]].get("fused"):
-            speeds.append(f"fused {count['fused'] * statistics.median(row[backends[0]]['fused']) / 1e9:.1f} G/s")
+            speeds.append(
+                f"fused {count['fused'] * statistics.median(row[backends[0]]['fused']) / 1e9:.1f} G/s"
+            )
         if speeds:
-            print(f"  multiply-adds per second at the measured rates (TensorFlow's counts): {', '.join(speeds)}")
+            print(
+                f"  multiply-adds per second at the measured rates (TensorFlow's counts): {', '.join(speeds)}"
+            )
     if any("fused" in count for count in counts.values()):
-        print("MACs fused/train: what train()/fused would be if both ran their multiply-adds at the same rate")
+        print(
+            "MACs fused/train: what train()/fused would be if both ran their multiply-adds at the same rate"
+        )
     for note in dict.fromkeys(notes):
         print("note:", note)
 
-    print(f"\nMarkdown ({datetime.date.today()}, Keras {keras.__version__}, {machine}, "
-          f"Python {platform.python_version()}):\n")
+    print(
+        f"\nMarkdown ({datetime.date.today()}, Keras {keras.__version__}, {machine}, "
+        f"Python {platform.python_version()}):\n"
+    )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for cells in table:

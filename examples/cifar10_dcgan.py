@@ -10,7 +10,9 @@ from keras_gan import DCGAN
 from keras_gan.cli import errors_in_one_line, example_parser
 from keras_gan.datasets import load_cifar10
 
-args = example_parser(__doc__, iterations=20000, batch_size=64, sample_interval=500, output_dir="images/cifar10_dcgan").parse_args()
+args = example_parser(
+    __doc__, iterations=20000, batch_size=64, sample_interval=500, output_dir="images/cifar10_dcgan"
+).parse_args()
 
 with errors_in_one_line():  # no network, a missing folder, a bad flag: one line, not a traceback
     gan = DCGAN(img_shape=(32, 32, 3), seed=args.seed)
@@ -23,4 +25,6 @@ with errors_in_one_line():  # no network, a missing folder, a bad flag: one line
         resume=args.resume,
         overwrite=args.overwrite,
     )
-    print(f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras).")
+    print(
+        f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras)."
+    )

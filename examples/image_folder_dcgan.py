@@ -11,9 +11,18 @@ from keras_gan import DCGAN
 from keras_gan.cli import errors_in_one_line, example_parser
 from keras_gan.datasets import load_image_folder
 
-parser = example_parser(__doc__, iterations=20000, batch_size=64, sample_interval=500, output_dir="images/image_folder_dcgan", data_dir=False)
+parser = example_parser(
+    __doc__,
+    iterations=20000,
+    batch_size=64,
+    sample_interval=500,
+    output_dir="images/image_folder_dcgan",
+    data_dir=False,
+)
 parser.add_argument("path", help="folder of .jpg/.png images (subfolders are searched too)")
-parser.add_argument("--image-size", type=int, default=64, help="side in pixels: 8, 16, 32, 64, 128, ...")
+parser.add_argument(
+    "--image-size", type=int, default=64, help="side in pixels: 8, 16, 32, 64, 128, ..."
+)
 args = parser.parse_args()
 
 with errors_in_one_line():  # a missing folder, an impossible size: one line, not a traceback
@@ -27,4 +36,6 @@ with errors_in_one_line():  # a missing folder, an impossible size: one line, no
         resume=args.resume,
         overwrite=args.overwrite,
     )
-    print(f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras).")
+    print(
+        f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras)."
+    )

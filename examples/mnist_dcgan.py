@@ -10,7 +10,9 @@ from keras_gan import DCGAN
 from keras_gan.cli import errors_in_one_line, example_parser
 from keras_gan.datasets import load_mnist
 
-args = example_parser(__doc__, iterations=5000, batch_size=32, sample_interval=200, output_dir="images/mnist_dcgan").parse_args()
+args = example_parser(
+    __doc__, iterations=5000, batch_size=32, sample_interval=200, output_dir="images/mnist_dcgan"
+).parse_args()
 
 with errors_in_one_line():  # no network, a missing folder, a bad flag: one line, not a traceback
     gan = DCGAN(img_shape=(28, 28, 1), seed=args.seed)
@@ -23,4 +25,6 @@ with errors_in_one_line():  # no network, a missing folder, a bad flag: one line
         resume=args.resume,
         overwrite=args.overwrite,
     )
-    print(f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras).")
+    print(
+        f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras)."
+    )

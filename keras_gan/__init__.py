@@ -24,7 +24,14 @@ import importlib
 
 __all__ = ["GAN", "DCGAN", "CGAN", "LSGAN", "WGAN", "load_gan"]
 
-_HOMES = {"GAN": "gan", "DCGAN": "dcgan", "CGAN": "cgan", "LSGAN": "lsgan", "WGAN": "wgan", "load_gan": "checkpoints"}
+_HOMES = {
+    "GAN": "gan",
+    "DCGAN": "dcgan",
+    "CGAN": "cgan",
+    "LSGAN": "lsgan",
+    "WGAN": "wgan",
+    "load_gan": "checkpoints",
+}
 
 
 def __getattr__(name):

@@ -44,7 +44,9 @@ class ProgressBar(keras.callbacks.Callback):
             previous = self.means.get(name, value)
             self.means[name] = previous + self.smoothing * (value - previous)
         if self.bar is None:  # made at the first iteration, once the names of the logs are known
-            self.bar = keras.utils.Progbar(self.params["iterations"], stateful_metrics=list(values), unit_name="it")
+            self.bar = keras.utils.Progbar(
+                self.params["iterations"], stateful_metrics=list(values), unit_name="it"
+            )
         self.bar.update(iteration, list(self.means.items()))
 
 
@@ -99,7 +101,9 @@ class LossPlot(keras.callbacks.Callback):
             self.draw()
 
     def draw(self):
-        plots.save_loss_plot(os.path.join(self.folder, "metrics.csv"), os.path.join(self.folder, "losses.png"))
+        plots.save_loss_plot(
+            os.path.join(self.folder, "metrics.csv"), os.path.join(self.folder, "losses.png")
+        )
         self.last_drawn = time.perf_counter()
 
 
@@ -115,7 +119,13 @@ class QualityLog(keras.callbacks.Callback):
 
     def __init__(self, interval, folder=None, data_dir=None, samples=2000, verbose=1):
         super().__init__()
-        self.interval, self.folder, self.data_dir, self.samples, self.verbose = interval, folder, data_dir, samples, verbose
+        self.interval, self.folder, self.data_dir, self.samples, self.verbose = (
+            interval,
+            folder,
+            data_dir,
+            samples,
+            verbose,
+        )
 
     def on_train_begin(self, logs=None):
         from keras_gan.datasets import load_mnist
@@ -137,8 +147,16 @@ class QualityLog(keras.callbacks.Callback):
         from keras_gan import metrics
 
         results = metrics.evaluate_gan(self.model, self.reference, self.samples)
-        self.log.append({"iteration": self.model.iteration,
-                         **{name: f"{value:.6g}" for name, value in results.items() if name != "digit_shares"}})
+        self.log.append(
+            {
+                "iteration": self.model.iteration,
+                **{
+                    name: f"{value:.6g}"
+                    for name, value in results.items()
+                    if name != "digit_shares"
+                },
+            }
+        )
         if self.verbose:
             print(f"\niteration {self.model.iteration}: {metrics.describe(results)}", flush=True)
         return {name: value for name, value in results.items() if name != "digit_shares"}
@@ -185,7 +203,9 @@ class TensorBoard(keras.callbacks.Callback):
                 if name in QUALITY_NAMES:
                     self.summary.scalar(f"quality/{name}", value)
                 elif not quality_only:
-                    self.summary.scalar(f"{'losses' if name.endswith('_loss') else 'discriminator'}/{name}", value)
+                    self.summary.scalar(
+                        f"{'losses' if name.endswith('_loss') else 'discriminator'}/{name}", value
+                    )
 
     def write_grid(self):
         samples, columns = self.model.sample_grid()

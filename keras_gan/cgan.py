@@ -13,8 +13,8 @@ far better than Keras-GAN's label-times-pixels MLP (benchmarks/README.md). The s
 one class per row, from the same noise in each column.
 """
 
-import numpy as np
 import keras
+import numpy as np
 from keras import layers
 
 from keras_gan import checks, datasets
@@ -36,13 +36,20 @@ class CGAN(DCGAN):
 
     def build_generator(self):
         noise, label = self.noise_and_label()
-        joined = layers.Concatenate()([noise, layers.Embedding(self.num_classes, LABEL_EMBEDDING)(label)])
+        joined = layers.Concatenate()(
+            [noise, layers.Embedding(self.num_classes, LABEL_EMBEDDING)(label)]
+        )
         return keras.Model([noise, label], self.upsample(joined), name="generator")
 
     def build_discriminator(self):
-        image, label = keras.Input(self.img_shape, name="image"), keras.Input((), dtype="int32", name="label")
+        image, label = (
+            keras.Input(self.img_shape, name="image"),
+            keras.Input((), dtype="int32", name="label"),
+        )
         features = self.downsample(image)
-        projection = layers.Dot(axes=1)([layers.Embedding(self.num_classes, features.shape[-1])(label), features])
+        projection = layers.Dot(axes=1)(
+            [layers.Embedding(self.num_classes, features.shape[-1])(label), features]
+        )
         verdict = layers.Add()([layers.Dense(1)(features), projection])
         if self.output_activation is not None:
             verdict = layers.Activation(self.output_activation)(verdict)
@@ -51,10 +58,16 @@ class CGAN(DCGAN):
     def build_combined(self):
         """(z, y) -> D(G(z, y), y): G is asked for class y, and D judges its image as a y."""
         noise, label = self.noise_and_label()
-        return keras.Model([noise, label], self.discriminator([self.generator([noise, label]), label]), name="combined")
+        return keras.Model(
+            [noise, label],
+            self.discriminator([self.generator([noise, label]), label]),
+            name="combined",
+        )
 
     def noise_and_label(self):
-        return keras.Input((self.latent_dim,), name="z"), keras.Input((), dtype="int32", name="label")
+        return keras.Input((self.latent_dim,), name="z"), keras.Input(
+            (), dtype="int32", name="label"
+        )
 
     # What a batch is and what G is given. -------------------------------------------------------
 
@@ -74,7 +87,10 @@ class CGAN(DCGAN):
     def generator_inputs(self, batch_size, rng=None):
         """Noise, and a label drawn at random for each fake."""
         rng = rng or self.rng
-        return [self.noise(batch_size, rng), rng.integers(0, self.num_classes, batch_size).astype("int32")]
+        return [
+            self.noise(batch_size, rng),
+            rng.integers(0, self.num_classes, batch_size).astype("int32"),
+        ]
 
     def fake_batch(self, generator_inputs):
         """The fakes with the labels they were made for: D must judge each as that class."""
@@ -87,10 +103,14 @@ class CGAN(DCGAN):
         noise = checks.check_noise(n, noise, self.latent_dim, seed)
         if labels is None:
             labels = np.random.default_rng(seed).integers(0, self.num_classes, n)
-        return self.predict_in_batches([noise, datasets.check_labels(labels, self.num_classes, n)], batch_size)
+        return self.predict_in_batches(
+            [noise, datasets.check_labels(labels, self.num_classes, n)], batch_size
+        )
 
     def sample_grid(self):
         """One class per row; each column keeps its noise, so a column is one "style"."""
         rows, columns = self.grid_shape
         noise = np.tile(self.fixed_noise[:columns], (rows, 1))
-        return self.generate(rows * columns, labels=np.repeat(np.arange(rows), columns), noise=noise), columns
+        return self.generate(
+            rows * columns, labels=np.repeat(np.arange(rows), columns), noise=noise
+        ), columns

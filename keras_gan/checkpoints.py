@@ -48,7 +48,10 @@ def _models(gan):
 
 
 def _optimizers(gan):
-    return {"discriminator_optimizer": gan.discriminator.optimizer, "generator_optimizer": gan.combined.optimizer}
+    return {
+        "discriminator_optimizer": gan.discriminator.optimizer,
+        "generator_optimizer": gan.combined.optimizer,
+    }
 
 
 def _state_variables(gan):
@@ -81,8 +84,11 @@ def describe(gan):
 
 
 def weights_are_finite(gan):
-    return all(np.all(np.isfinite(ops.convert_to_numpy(v))) for v in gan.generator.variables + gan.discriminator.variables
-               if "float" in str(v.dtype))
+    return all(
+        np.all(np.isfinite(ops.convert_to_numpy(v)))
+        for v in gan.generator.variables + gan.discriminator.variables
+        if "float" in str(v.dtype)
+    )
 
 
 def save_checkpoint(gan, path):
@@ -109,7 +115,9 @@ def export_generator(gan, path):
     """Save the generator alone as a `.keras` file: `keras.saving.load_model(path)` loads it
     anywhere, without keras_gan, and it makes the images `gan.generate` makes."""
     if not str(path).endswith(".keras"):
-        raise ValueError(f"The generator is saved in Keras' format: the file name must end in .keras, got {path!r}.")
+        raise ValueError(
+            f"The generator is saved in Keras' format: the file name must end in .keras, got {path!r}."
+        )
     with atomic_path(path, suffix=".keras") as temporary:
         gan.sampling_generator().save(temporary)
     return path
@@ -140,8 +148,11 @@ def differing_settings(description, gan):
     """{name: (checkpoint's value, this GAN's value)} for each setting that differs."""
     ours = describe(gan)["settings"]
     theirs = description["settings"]
-    return {name: (theirs.get(name), ours.get(name)) for name in sorted(set(ours) | set(theirs))
-            if theirs.get(name) != ours.get(name) and name != "seed"}
+    return {
+        name: (theirs.get(name), ours.get(name))
+        for name in sorted(set(ours) | set(theirs))
+        if theirs.get(name) != ours.get(name) and name != "seed"
+    }
 
 
 def check_resumable(gan, path):
@@ -159,7 +170,9 @@ def check_resumable(gan, path):
 
 
 def _difference_message(path, differences, why):
-    listed = ", ".join(f"{name} {theirs!r} there, {ours!r} here" for name, (theirs, ours) in differences.items())
+    listed = ", ".join(
+        f"{name} {theirs!r} there, {ours!r} here" for name, (theirs, ours) in differences.items()
+    )
     return f"Cannot resume {path} with this model ({why}): {listed}. Build the model with the checkpoint's settings (keras_gan.load_gan(path) does)."
 
 
@@ -175,19 +188,25 @@ def load_checkpoint(gan, path):
     parts = _state_variables(gan)
     saved_parts = {name.split("/")[0] for name in arrays if "/" in name}
     if saved_parts != set(parts):
-        raise ValueError(_difference_message(
-            path, differing_settings(description, gan),
-            f"it holds the models {', '.join(sorted(saved_parts))}; this GAN has {', '.join(sorted(parts))}"))
+        raise ValueError(
+            _difference_message(
+                path,
+                differing_settings(description, gan),
+                f"it holds the models {', '.join(sorted(saved_parts))}; this GAN has {', '.join(sorted(parts))}",
+            )
+        )
     # Check every part before assigning any, so a mismatch leaves the model as it was.
     restores = []
     for part, variables in parts.items():
-        saved = [arrays[f"{part}/{i}"] for i in range(sum(k.startswith(part + "/") for k in arrays))]
+        saved = [
+            arrays[f"{part}/{i}"] for i in range(sum(k.startswith(part + "/") for k in arrays))
+        ]
         if [s.shape for s in saved] != [tuple(v.shape) for v in variables]:
             differences = differing_settings(description, gan)
             raise ValueError(
                 _difference_message(path, differences, f"its {part} has other shapes")
-                if differences else
-                f"{path} holds a {part} whose variable shapes differ from this model's: the "
+                if differences
+                else f"{path} holds a {part} whose variable shapes differ from this model's: the "
                 "architecture differs from the checkpoint's."
             )
         restores.extend(zip(variables, saved))

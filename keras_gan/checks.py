@@ -13,20 +13,39 @@ def is_real_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
 
 
-def check_gan_settings(gan, img_shape, latent_dim, learning_rate, beta_1, generator_learning_rate,
-                       discriminator_learning_rate, d_steps, from_logits, label_smoothing, seed,
-                       one_call, jit_compile):
+def check_gan_settings(
+    gan,
+    img_shape,
+    latent_dim,
+    learning_rate,
+    beta_1,
+    generator_learning_rate,
+    discriminator_learning_rate,
+    d_steps,
+    from_logits,
+    label_smoothing,
+    seed,
+    one_call,
+    jit_compile,
+):
     """Every setting of GAN(...), each with what it must be; raised before anything is built."""
     name = type(gan).__name__
-    if (not isinstance(img_shape, (tuple, list)) or len(img_shape) != 3
-            or not all(is_whole_number(size) and size >= 1 for size in img_shape)):
-        raise ValueError(f"{name}: img_shape must be (height, width, channels), e.g. (28, 28, 1); got {img_shape!r}.")
+    if (
+        not isinstance(img_shape, (tuple, list))
+        or len(img_shape) != 3
+        or not all(is_whole_number(size) and size >= 1 for size in img_shape)
+    ):
+        raise ValueError(
+            f"{name}: img_shape must be (height, width, channels), e.g. (28, 28, 1); got {img_shape!r}."
+        )
     for setting, value in (("latent_dim", latent_dim), ("d_steps", d_steps)):
         if not is_whole_number(value) or value < 1:
             raise ValueError(f"{name}: {setting} must be a whole number >= 1, got {value!r}.")
-    for setting, value in (("learning_rate", learning_rate),
-                           ("generator_learning_rate", generator_learning_rate),
-                           ("discriminator_learning_rate", discriminator_learning_rate)):
+    for setting, value in (
+        ("learning_rate", learning_rate),
+        ("generator_learning_rate", generator_learning_rate),
+        ("discriminator_learning_rate", discriminator_learning_rate),
+    ):
         if value is None and setting != "learning_rate":
             continue
         if not is_real_number(value) or value < 0:
@@ -34,9 +53,13 @@ def check_gan_settings(gan, img_shape, latent_dim, learning_rate, beta_1, genera
                 f"{name}: {setting} must be a number >= 0 (0 freezes that network), got {value!r}."
             )
     if not is_real_number(beta_1) or not 0.0 <= beta_1 < 1.0:
-        raise ValueError(f"{name}: beta_1 must be in [0, 1) (0.5 is usual for GANs), got {beta_1!r}.")
+        raise ValueError(
+            f"{name}: beta_1 must be in [0, 1) (0.5 is usual for GANs), got {beta_1!r}."
+        )
     if not is_real_number(label_smoothing) or not 0.0 <= label_smoothing < 0.5:
-        raise ValueError(f"{name}: label_smoothing must be in [0, 0.5) (0.1 is usual), got {label_smoothing!r}.")
+        raise ValueError(
+            f"{name}: label_smoothing must be in [0, 0.5) (0.1 is usual), got {label_smoothing!r}."
+        )
     for setting, value in (("from_logits", from_logits), ("one_call", one_call)):
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"{name}: {setting} must be True or False, got {value!r}.")
@@ -47,7 +70,9 @@ def check_gan_settings(gan, img_shape, latent_dim, learning_rate, beta_1, genera
 
 
 def check_quality_levers(gan, ema_momentum, fakes_in_training_mode):
-    if ema_momentum is not None and (not is_real_number(ema_momentum) or not 0.0 < ema_momentum < 1.0):
+    if ema_momentum is not None and (
+        not is_real_number(ema_momentum) or not 0.0 < ema_momentum < 1.0
+    ):
         raise ValueError(
             f"{type(gan).__name__}: ema_momentum must be None (no averaged generator) or in (0, 1), "
             f"e.g. 0.999, got {ema_momentum!r}."
@@ -60,7 +85,9 @@ def check_quality_levers(gan, ema_momentum, fakes_in_training_mode):
 
 def check_whole_number(gan, name, value, minimum):
     if not is_whole_number(value) or value < minimum:
-        raise ValueError(f"{type(gan).__name__}: {name} must be a whole number >= {minimum}, got {value!r}.")
+        raise ValueError(
+            f"{type(gan).__name__}: {name} must be a whole number >= {minimum}, got {value!r}."
+        )
 
 
 def check_positive_number(gan, name, value):
@@ -84,7 +111,9 @@ def check_separate_optimizers(discriminator_optimizer, generator_optimizer):
         )
 
 
-def check_training_arguments(iterations, batch_size, sample_interval, checkpoint_interval, log_interval):
+def check_training_arguments(
+    iterations, batch_size, sample_interval, checkpoint_interval, log_interval
+):
     for name, value in (
         ("iterations", iterations),
         ("batch_size", batch_size),
@@ -123,7 +152,9 @@ def check_noise(n, noise, latent_dim, seed):
     if noise is None:
         return np.random.default_rng(seed).normal(size=(n, latent_dim)).astype("float32")
     if seed is not None:
-        raise ValueError("Pass either noise or seed to generate, not both: the noise fixes the samples.")
+        raise ValueError(
+            "Pass either noise or seed to generate, not both: the noise fixes the samples."
+        )
     noise = np.asarray(noise, dtype="float32")
     if noise.shape != (n, latent_dim):
         raise ValueError(

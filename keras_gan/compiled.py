@@ -35,8 +35,16 @@ from keras import ops
 from keras_gan.interrupts import hold_ctrl_c
 from keras_gan.layers import all_layers
 
-STEP_METHODS = ("train_iteration", "train_discriminator", "train_generator", "train_on_batch",
-                "predict_on_batch", "fake_batch", "targets", "discriminator_logs")
+STEP_METHODS = (
+    "train_iteration",
+    "train_discriminator",
+    "train_generator",
+    "train_on_batch",
+    "predict_on_batch",
+    "fake_batch",
+    "targets",
+    "discriminator_logs",
+)
 
 
 def compile_iteration(gan):
@@ -52,7 +60,9 @@ def compile_iteration(gan):
         return ops.stack([ops.cast(value, "float32") for value in logs.values()])
 
     def iteration(real_batches, d_generator_inputs, g_generator_inputs):
-        batches = keras.tree.map_structure(ops.convert_to_tensor, (real_batches, d_generator_inputs, g_generator_inputs))
+        batches = keras.tree.map_structure(
+            ops.convert_to_tensor, (real_batches, d_generator_inputs, g_generator_inputs)
+        )
         if state["run"] is None:
             build_training_state(gan, batches)
             if backend == "jax":
@@ -67,7 +77,9 @@ def compile_iteration(gan):
             try:
                 vector = state["run"](batches)
             except Exception as error:
-                return _fall_back_to_four_calls(gan, error, real_batches, d_generator_inputs, g_generator_inputs)
+                return _fall_back_to_four_calls(
+                    gan, error, real_batches, d_generator_inputs, g_generator_inputs
+                )
             state["proven"] = True
         return dict(zip(state["names"], ops.convert_to_numpy(vector).tolist()))
 
@@ -104,7 +116,9 @@ def _fall_back_to_four_calls(gan, error, *batches):
         gan.one_call = True
         raise
     overridden = overridden_step_methods(gan)
-    reason = [line.strip() for line in str(error).splitlines() if line.strip()][-1:] or [type(error).__name__]
+    reason = [line.strip() for line in str(error).splitlines() if line.strip()][-1:] or [
+        type(error).__name__
+    ]
     warnings.warn(
         f"{type(gan).__name__}: the training iteration could not run as one compiled call "
         f"({reason[0]})"
@@ -160,8 +174,12 @@ class JaxSteps:
 
     def train_on_batch(self, model, inputs, targets):
         model.reset_metrics()  # recorded in the scope, as every assignment in it
-        groups = (model.trainable_variables, model.non_trainable_variables,
-                  model.optimizer.variables, model.metrics_variables)
+        groups = (
+            model.trainable_variables,
+            model.non_trainable_variables,
+            model.optimizer.variables,
+            model.metrics_variables,
+        )
         values = tuple([variable.value for variable in group] for group in groups)
         logs, new_values = model.train_step(values, (inputs, targets))
         for group, group_values in zip(groups, new_values):
@@ -187,7 +205,11 @@ def resolve_jit_compile(gan, jit_compile):
             return True  # Keras' own "auto" rule on a GPU
         # On a CPU XLA makes the MLP 1.4x faster, but the DCGAN 0.9x at batch 128:
         # TensorFlow's own (oneDNN) convolutions beat XLA's there.
-        return not any("Conv" in type(layer).__name__ for model in gan_models(gan) for layer in all_layers(model))
+        return not any(
+            "Conv" in type(layer).__name__
+            for model in gan_models(gan)
+            for layer in all_layers(model)
+        )
     return False  # PyTorch: torch.compile took 85 s for the MLP's iteration and ran no faster
 
 
@@ -201,7 +223,11 @@ def gan_variables(gan):
     variables, seen = [], set()
     for model in gan_models(gan):
         optimizer = getattr(model, "optimizer", None)
-        for variable in [*model.variables, *model.metrics_variables, *(optimizer.variables if optimizer else [])]:
+        for variable in [
+            *model.variables,
+            *model.metrics_variables,
+            *(optimizer.variables if optimizer else []),
+        ]:
             if id(variable) not in seen:
                 seen.add(id(variable))
                 variables.append(variable)
@@ -213,7 +239,9 @@ def _tensorflow_runner(traced_iteration, jit_compile):
     that skips tf.function's per-call signature matching, ~1 ms of the MLP's ~10 ms."""
     import tensorflow as tf
 
-    traced = tf.function(lambda batches: traced_iteration(StatefulSteps(), batches), jit_compile=jit_compile)
+    traced = tf.function(
+        lambda batches: traced_iteration(StatefulSteps(), batches), jit_compile=jit_compile
+    )
     concrete = {}
 
     def run(batches):
@@ -255,7 +283,9 @@ def _jax_runner(gan, traced_iteration, jit_compile):
         distribution = keras.distribution.distribution()
         if distribution is not None:  # e.g. DataParallel: split each batch over the devices
             batches = keras.tree.map_structure(
-                lambda x: keras.distribution.distribute_tensor(x, distribution.get_data_layout(x.shape)),
+                lambda x: keras.distribution.distribute_tensor(
+                    x, distribution.get_data_layout(x.shape)
+                ),
                 batches,
             )
         with hold_ctrl_c() if jit_compile else contextlib.nullcontext():
@@ -265,4 +295,3 @@ def _jax_runner(gan, traced_iteration, jit_compile):
         return vector
 
     return run
-

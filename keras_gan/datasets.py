@@ -47,7 +47,11 @@ def check_images(data, img_shape, name="data"):
     images = np.asarray(data)
     if images.ndim == len(img_shape) and img_shape[-1] == 1:
         images = images[..., np.newaxis]
-    if images.ndim != len(img_shape) + 1 or images.shape[1:] != tuple(img_shape) or len(images) == 0:
+    if (
+        images.ndim != len(img_shape) + 1
+        or images.shape[1:] != tuple(img_shape)
+        or len(images) == 0
+    ):
         raise ValueError(
             f"{name} has shape {images.shape} but this GAN makes images of shape {tuple(img_shape)}: "
             f"pass an array of shape (N, {', '.join(map(str, img_shape))}) with N >= 1, "
@@ -55,7 +59,9 @@ def check_images(data, img_shape, name="data"):
         )
     if images.dtype == np.uint8:
         return images
-    if not np.issubdtype(images.dtype, np.number) or np.issubdtype(images.dtype, np.complexfloating):
+    if not np.issubdtype(images.dtype, np.number) or np.issubdtype(
+        images.dtype, np.complexfloating
+    ):
         raise ValueError(f"{name} must hold numbers, got dtype {images.dtype}.")
     images = images.astype(np.float32, copy=False)
     low, high = float(images.min()), float(images.max())
@@ -78,9 +84,16 @@ def check_labels(labels, num_classes, count, name="labels"):
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.shape != (count,):
-        raise ValueError(f"{name} has shape {np.shape(labels)}: pass one label per example, shape ({count},), or a single int.")
-    if not (np.issubdtype(array.dtype, np.integer) or (array.dtype.kind == "f" and np.all(array == np.round(array)))):
-        raise ValueError(f"{name} must be whole numbers 0..{num_classes - 1} (class indices), got dtype {array.dtype}.")
+        raise ValueError(
+            f"{name} has shape {np.shape(labels)}: pass one label per example, shape ({count},), or a single int."
+        )
+    if not (
+        np.issubdtype(array.dtype, np.integer)
+        or (array.dtype.kind == "f" and np.all(array == np.round(array)))
+    ):
+        raise ValueError(
+            f"{name} must be whole numbers 0..{num_classes - 1} (class indices), got dtype {array.dtype}."
+        )
     if count and (array.min() < 0 or array.max() >= num_classes):
         raise ValueError(
             f"{name} lie in [{array.min():g}, {array.max():g}] but must lie in 0..{num_classes - 1}: one "
@@ -98,7 +111,9 @@ def check_labelled_images(data, img_shape, num_classes):
         )
     images = check_images(data[0], img_shape, name="images")
     if len(np.asarray(data[1]).reshape(-1)) != len(images) and np.ndim(data[1]) > 0:
-        raise ValueError(f"data holds {len(images)} images but {len(np.asarray(data[1]).reshape(-1))} labels: give one label per image.")
+        raise ValueError(
+            f"data holds {len(images)} images but {len(np.asarray(data[1]).reshape(-1))} labels: give one label per image."
+        )
     return images, check_labels(data[1], num_classes, len(images))
 
 
@@ -176,7 +191,9 @@ def read_idx(path):
         with gzip.open(path, "rb") as stream:
             content = stream.read()
     except (OSError, EOFError, zlib.error) as error:
-        raise ValueError(f"{path} is not a readable gzip file ({error}); download it again.") from error
+        raise ValueError(
+            f"{path} is not a readable gzip file ({error}); download it again."
+        ) from error
     if len(content) < 4 or content[:2] != b"\x00\x00" or content[2] != 0x08:
         raise ValueError(f"{path} is not an IDX file of unsigned bytes (bad magic number).")
     ndim = content[3]
@@ -215,7 +232,9 @@ def load_cifar10(data_dir=None):
             f"{error} For CIFAR-10 the folder must hold cifar10.npz or cifar-10-batches-py."
         ) from None
     if data_dir is None:
-        (images, _), _ = _download("cifar10", "CIFAR-10", "cifar10.npz or the extracted cifar-10-batches-py folder")
+        (images, _), _ = _download(
+            "cifar10", "CIFAR-10", "cifar10.npz or the extracted cifar-10-batches-py folder"
+        )
     else:
         images = _read_local_cifar10(data_dir)
     return images
@@ -262,7 +281,9 @@ def _read_cifar10_batch(path):
 
 def _check_cifar10_shape(images, source):
     if images.ndim != 4 or images.shape[1:] != (32, 32, 3):
-        raise ValueError(f"{source} holds images of shape {images.shape[1:]}, expected (32, 32, 3).")
+        raise ValueError(
+            f"{source} holds images of shape {images.shape[1:]}, expected (32, 32, 3)."
+        )
     return images
 
 

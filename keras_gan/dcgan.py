@@ -37,31 +37,53 @@ class DCGAN(GAN):
     def build_discriminator(self):
         """Image -> `downsample` -> one output."""
         image = keras.Input(self.img_shape, name="image")
-        verdict = layers.Dense(1, activation=self.output_activation,
-                               kernel_initializer=dcgan_kernel_initializer())(self.downsample(image))
+        verdict = layers.Dense(
+            1, activation=self.output_activation, kernel_initializer=dcgan_kernel_initializer()
+        )(self.downsample(image))
         return keras.Model(image, verdict, name="discriminator")
 
     def upsample(self, x):
         """Dense to base x base, then ConvTranspose(stride 2) + BatchNorm + ReLU; tanh image out."""
         width = self.filters * 2 ** (self.doublings - 1)
-        x = layers.Dense(self.base_size * self.base_size * width, use_bias=False,
-                         kernel_initializer=dcgan_kernel_initializer())(x)
+        x = layers.Dense(
+            self.base_size * self.base_size * width,
+            use_bias=False,
+            kernel_initializer=dcgan_kernel_initializer(),
+        )(x)
         x = layers.Reshape((self.base_size, self.base_size, width))(x)
         x = layers.ReLU()(generator_batch_normalization()(x))
         for _ in range(self.doublings - 1):
             width //= 2
-            x = layers.Conv2DTranspose(width, KERNEL_SIZE, strides=2, padding="same", use_bias=False,
-                                       kernel_initializer=dcgan_kernel_initializer())(x)
+            x = layers.Conv2DTranspose(
+                width,
+                KERNEL_SIZE,
+                strides=2,
+                padding="same",
+                use_bias=False,
+                kernel_initializer=dcgan_kernel_initializer(),
+            )(x)
             x = layers.ReLU()(generator_batch_normalization()(x))
-        return layers.Conv2DTranspose(self.img_shape[-1], KERNEL_SIZE, strides=2, padding="same",
-                                      activation="tanh", kernel_initializer=dcgan_kernel_initializer())(x)
+        return layers.Conv2DTranspose(
+            self.img_shape[-1],
+            KERNEL_SIZE,
+            strides=2,
+            padding="same",
+            activation="tanh",
+            kernel_initializer=dcgan_kernel_initializer(),
+        )(x)
 
     def downsample(self, image):
         """Conv2D(stride 2) + LeakyReLU(0.2), BatchNorm after the first block; the features, flat."""
         x = image
         for block in range(self.doublings):
-            x = layers.Conv2D(self.filters * 2**block, KERNEL_SIZE, strides=2, padding="same",
-                              use_bias=block == 0, kernel_initializer=dcgan_kernel_initializer())(x)
+            x = layers.Conv2D(
+                self.filters * 2**block,
+                KERNEL_SIZE,
+                strides=2,
+                padding="same",
+                use_bias=block == 0,
+                kernel_initializer=dcgan_kernel_initializer(),
+            )(x)
             # Not on the first block, as in the paper: normalising the image layer itself
             # made their samples oscillate. The freeze-safe kind, because D is frozen inside
             # the combined model (see keras_gan/layers.py).

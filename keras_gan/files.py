@@ -70,7 +70,9 @@ class CsvLog:
         if not lines or not lines[0].endswith("\n"):
             return None, []
         header = tuple(lines[0].rstrip("\n").split(","))
-        whole = [line for line in lines[1:] if line.endswith("\n") and line.count(",") == len(header) - 1]
+        whole = [
+            line for line in lines[1:] if line.endswith("\n") and line.count(",") == len(header) - 1
+        ]
         return header, [line for line in whole if int(line.split(",", 1)[0]) <= iteration]
 
     def append(self, row):

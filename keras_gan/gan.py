@@ -13,8 +13,8 @@ A variant is a small subclass that overrides what it changes: the builders (DCGA
 the targets (LSGAN, WGAN), what a batch is and what the generator is given (CGAN).
 """
 
-import numpy as np
 import keras
+import numpy as np
 from keras import layers, ops
 
 from keras_gan import checks, compiled, datasets, runs, settings
@@ -48,12 +48,28 @@ class GAN:
         one_call=True,  # run each iteration's steps as one compiled call (see run_iteration)
         jit_compile="auto",  # XLA: "auto" uses it where it measured faster (compiled.py)
     ):
-        checks.check_gan_settings(self, img_shape, latent_dim, learning_rate, beta_1,
-                                  generator_learning_rate, discriminator_learning_rate, d_steps,
-                                  from_logits, label_smoothing, seed, one_call, jit_compile)
+        checks.check_gan_settings(
+            self,
+            img_shape,
+            latent_dim,
+            learning_rate,
+            beta_1,
+            generator_learning_rate,
+            discriminator_learning_rate,
+            d_steps,
+            from_logits,
+            label_smoothing,
+            seed,
+            one_call,
+            jit_compile,
+        )
         checks.check_quality_levers(self, ema_momentum, fakes_in_training_mode)
-        checks.check_applicable(self, self.get_config())  # (the arguments were recorded by __new__, below)
-        img_shape, latent_dim, d_steps, seed = settings.plain((img_shape, latent_dim, d_steps, seed))
+        checks.check_applicable(
+            self, self.get_config()
+        )  # (the arguments were recorded by __new__, below)
+        img_shape, latent_dim, d_steps, seed = settings.plain(
+            (img_shape, latent_dim, d_steps, seed)
+        )
         self.img_shape = tuple(img_shape)
         self.latent_dim = latent_dim
         self.d_steps = d_steps
@@ -79,7 +95,10 @@ class GAN:
             # Build and compile the discriminator. It learns to tell real images from fakes.
             self.discriminator = self.build_discriminator()
             discriminator_optimizer = self.build_optimizer(
-                learning_rate if discriminator_learning_rate is None else discriminator_learning_rate, beta_1
+                learning_rate
+                if discriminator_learning_rate is None
+                else discriminator_learning_rate,
+                beta_1,
             )
             self.discriminator.compile(
                 loss=self.build_loss(),
@@ -99,11 +118,14 @@ class GAN:
             self.discriminator.trainable = False
             self.combined = self.build_combined()
             generator_optimizer = self.build_optimizer(
-                learning_rate if generator_learning_rate is None else generator_learning_rate, beta_1
+                learning_rate if generator_learning_rate is None else generator_learning_rate,
+                beta_1,
             )
             # Each compiled model needs its own optimizer: one Adam shared by both fails in Keras 3.
             checks.check_separate_optimizers(discriminator_optimizer, generator_optimizer)
-            self.combined.compile(loss=self.build_loss(), optimizer=generator_optimizer, jit_compile=jit_compile)
+            self.combined.compile(
+                loss=self.build_loss(), optimizer=generator_optimizer, jit_compile=jit_compile
+            )
 
     # ----------------------------------------------------------------------------------------
     # The networks, their optimizer and the game they play: override these for a variant.
@@ -213,8 +235,12 @@ class GAN:
         self.discriminator.trainable = True
         fake_batch = self.fake_batch(generator_inputs)
         real_target = self.real_target * (1.0 - self.label_smoothing)
-        real = self.train_on_batch(self.discriminator, real_batch, self.targets(real_target, real_batch))
-        fake = self.train_on_batch(self.discriminator, fake_batch, self.targets(self.fake_target, fake_batch))
+        real = self.train_on_batch(
+            self.discriminator, real_batch, self.targets(real_target, real_batch)
+        )
+        fake = self.train_on_batch(
+            self.discriminator, fake_batch, self.targets(self.fake_target, fake_batch)
+        )
         return self.discriminator_logs(real, fake)
 
     def train_generator(self, generator_inputs):
@@ -290,11 +316,23 @@ class GAN:
         """
         # Everything is checked before anything is built, written or deleted: the arguments, the
         # data, then (in runs.Run) the folder, the callbacks and a checkpoint to resume.
-        checks.check_training_arguments(iterations, batch_size, sample_interval, checkpoint_interval, log_interval)
+        checks.check_training_arguments(
+            iterations, batch_size, sample_interval, checkpoint_interval, log_interval
+        )
         data = self.check_data(self.load_data() if data is None else data)
         checks.check_batch_size(batch_size, batch_length(data))
-        run = runs.Run(self, iterations, output_dir, resume, overwrite, sample_interval,
-                       checkpoint_interval, log_interval, verbose, callbacks)
+        run = runs.Run(
+            self,
+            iterations,
+            output_dir,
+            resume,
+            overwrite,
+            sample_interval,
+            checkpoint_interval,
+            log_interval,
+            verbose,
+            callbacks,
+        )
 
         with run:  # however the run ends, its grid, logs and checkpoint are saved
             while self.iteration < iterations and not self.stop_training:
@@ -327,7 +365,9 @@ class GAN:
         """The sampling generator's images for `generator_inputs`, `batch_size` at a time, as numpy."""
         generator, count = self.sampling_generator(), batch_length(generator_inputs)
         batches = [
-            generator.predict_on_batch(keras.tree.map_structure(lambda x: x[start : start + batch_size], generator_inputs))
+            generator.predict_on_batch(
+                keras.tree.map_structure(lambda x: x[start : start + batch_size], generator_inputs)
+            )
             for start in range(0, count, batch_size)
         ]
         return np.concatenate(batches) if batches else np.zeros((0, *self.img_shape), "float32")
@@ -348,9 +388,13 @@ class GAN:
     def update_averaged_generator(self):
         """Move the average toward G's weights, a little faster at first (the average of only a
         few steps must not lean on G's random initial weights)."""
-        steps = ops.cast(self.combined.optimizer.iterations, "float32")  # G's steps so far, this one included
+        steps = ops.cast(
+            self.combined.optimizer.iterations, "float32"
+        )  # G's steps so far, this one included
         momentum = ops.minimum(self.ema_momentum, steps / (9.0 + steps))
-        for average, weight in zip(self.averaged_generator.trainable_weights, self.generator.trainable_weights):
+        for average, weight in zip(
+            self.averaged_generator.trainable_weights, self.generator.trainable_weights
+        ):
             average.assign(momentum * average + (1.0 - momentum) * weight)
 
     def sampling_generator(self):
@@ -359,7 +403,9 @@ class GAN:
         if self.averaged_generator is None:
             return self.generator
         if self._statistics_estimated_at != self.iteration:
-            estimate_batch_statistics(self.averaged_generator, self.generator_inputs(1000, rng=np.random.default_rng(0)))
+            estimate_batch_statistics(
+                self.averaged_generator, self.generator_inputs(1000, rng=np.random.default_rng(0))
+            )
             self._statistics_estimated_at = self.iteration
         return self.averaged_generator
 
@@ -385,7 +431,9 @@ def batch_length(batch):
 
 def estimate_batch_statistics(model, inputs):
     """Set every BatchNormalization's moving statistics of `model` to those of one large batch."""
-    batch_norms = [layer for layer in all_layers(model) if isinstance(layer, layers.BatchNormalization)]
+    batch_norms = [
+        layer for layer in all_layers(model) if isinstance(layer, layers.BatchNormalization)
+    ]
     momenta = [layer.momentum for layer in batch_norms]
     for layer in batch_norms:
         layer.momentum = 0.0  # the moving statistics become this batch's

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure  # Figure, not pyplot: no GUI, no global st
 
 from keras_gan import plots
 
+
 class LivePlot(keras.callbacks.Callback):
     """A notebook figure of the samples, the losses and D's outputs, updated at each sample interval."""
 
@@ -29,8 +30,11 @@ class LivePlot(keras.callbacks.Callback):
         # name -> [(iteration, value), ...]. A continued run starts from the rows it has logged.
         metrics_path = os.path.join(self.model.output_dir, "metrics.csv")
         logged = plots.read_metrics(metrics_path) if os.path.exists(metrics_path) else {}
-        self.history = {name: list(zip(logged["iteration"], values)) for name, values in logged.items()
-                        if name not in ("iteration", "time")}
+        self.history = {
+            name: list(zip(logged["iteration"], values))
+            for name, values in logged.items()
+            if name not in ("iteration", "time")
+        }
         # One display, kept by its handle: each update replaces it instead of adding another.
         self.handle = display(self.picture(), raw=True, display_id=True)
 
@@ -49,11 +53,18 @@ class LivePlot(keras.callbacks.Callback):
         samples.imshow(np.asarray(plots.grid_image(images, columns, scale=1)), cmap="gray")
         samples.set_title(f"G's samples, iteration {self.model.iteration}")
         samples.set_axis_off()
-        plots.draw_curves(losses, outputs, {name: tuple(zip(*points)) for name, points in self.history.items()},
-                          self.window)
+        plots.draw_curves(
+            losses,
+            outputs,
+            {name: tuple(zip(*points)) for name, points in self.history.items()},
+            self.window,
+        )
         png = io.BytesIO()
         figure.savefig(png, format="png", dpi=80)
-        return {"image/png": base64.b64encode(png.getvalue()).decode("ascii"), "text/plain": self.summary()}
+        return {
+            "image/png": base64.b64encode(png.getvalue()).decode("ascii"),
+            "text/plain": self.summary(),
+        }
 
     def summary(self):
         """The latest values in one line: "iteration 200: d_loss=0.61, g_loss=0.93, ..."."""

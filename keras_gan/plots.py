@@ -53,7 +53,9 @@ def save_real_vs_fake(real_images, fake_images, path, columns=5):
     """A grid of real images beside a grid of samples, so a class can compare them."""
     real, fake = grid_image(real_images, columns), grid_image(fake_images, columns)
     gap = 24
-    canvas = Image.new(real.mode, (real.width + gap + fake.width, max(real.height, fake.height)), 255)
+    canvas = Image.new(
+        real.mode, (real.width + gap + fake.width, max(real.height, fake.height)), 255
+    )
     canvas.paste(real, (0, 0))
     canvas.paste(fake, (real.width + gap, 0))
     with atomic_path(path) as temporary:
@@ -95,14 +97,21 @@ def save_gif(folder, path=None, frame_seconds=0.2):
     """Animate a run's sample grids into `<folder>/progress.gif`; returns its path."""
     paths = grid_paths(folder)
     if not paths:
-        raise FileNotFoundError(f"No sample grids (<iteration>.png) in {folder!r} to make a GIF from.")
+        raise FileNotFoundError(
+            f"No sample grids (<iteration>.png) in {folder!r} to make a GIF from."
+        )
     path = path or os.path.join(folder, "progress.gif")
     frames = [Image.open(grid).convert("RGB") for grid in paths]
     # Hold the last frame so the finished digits stay on screen before the loop restarts.
     durations = [int(frame_seconds * 1000)] * (len(frames) - 1) + [2000]
     with atomic_path(path) as temporary:
         frames[0].save(
-            temporary, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0
+            temporary,
+            format="GIF",
+            save_all=True,
+            append_images=frames[1:],
+            duration=durations,
+            loop=0,
         )
     return path
 
@@ -132,15 +141,24 @@ def save_loss_plot(metrics_path, path, window=100):
     if not metrics:
         return None
     figure = Figure(figsize=(9, 3.6), layout="constrained")
-    draw_curves(*figure.subplots(1, 2), {name: (metrics["iteration"], values) for name, values in metrics.items()}, window)
+    draw_curves(
+        *figure.subplots(1, 2),
+        {name: (metrics["iteration"], values) for name, values in metrics.items()},
+        window,
+    )
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=100)
     return path
 
 
 D_OUTPUTS = ("d_real", "d_fake", "wasserstein")  # what D says of real and of generated images
-LABELS = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x), real", "d_fake": "D(G(z)), fake",
-          "wasserstein": "D(x) - D(G(z))"}
+LABELS = {
+    "d_loss": "D loss",
+    "g_loss": "G loss",
+    "d_real": "D(x), real",
+    "d_fake": "D(G(z)), fake",
+    "wasserstein": "D(x) - D(G(z))",
+}
 
 
 def draw_curves(losses, outputs, series, window):
@@ -150,8 +168,10 @@ def draw_curves(losses, outputs, series, window):
     `series`: name -> (iterations, values). D's outputs get a 0..1 scale when they are
     probabilities, never for a WGAN's critic scores.
     """
-    for axes, names in ((losses, [name for name in series if name.endswith("_loss")]),
-                        (outputs, [name for name in D_OUTPUTS if name in series])):
+    for axes, names in (
+        (losses, [name for name in series if name.endswith("_loss")]),
+        (outputs, [name for name in D_OUTPUTS if name in series]),
+    ):
         for name in names:
             iterations, values = series[name]
             axes.plot(iterations, running_mean(values, window), label=LABELS.get(name, name))
@@ -161,7 +181,9 @@ def draw_curves(losses, outputs, series, window):
         axes.grid(alpha=0.3)
     losses.set_title("Losses")
     shown = [np.asarray(series[name][1]) for name in ("d_real", "d_fake") if name in series]
-    probabilities = "wasserstein" not in series and all(v.min() >= 0.0 and v.max() <= 1.0 for v in shown)
+    probabilities = "wasserstein" not in series and all(
+        v.min() >= 0.0 and v.max() <= 1.0 for v in shown
+    )
     outputs.set_title("What D says (1 = real)" if probabilities else "What D says")
     if probabilities:
         outputs.set_ylim(0, 1)

@@ -30,31 +30,47 @@ import time
 import keras
 import numpy as np
 
-from keras_gan import callbacks as standard, checks, plots
-from keras_gan.checkpoints import (check_resumable, checkpoint_path, differing_settings, load_checkpoint,
-                                   save_checkpoint, weights_are_finite)
+from keras_gan import callbacks as standard
+from keras_gan import checks, plots
+from keras_gan.checkpoints import (
+    check_resumable,
+    checkpoint_path,
+    differing_settings,
+    load_checkpoint,
+    save_checkpoint,
+    weights_are_finite,
+)
 from keras_gan.files import CsvLog, check_writable
 from keras_gan.interrupts import StopOnInterrupt, hold_ctrl_c
 
 DEFAULT_OUTPUT_DIR = "images"
-RUN_FILES = ("checkpoint.npz", "generator.keras", "metrics.csv", "quality.csv", "losses.png", "progress.gif")
-REPLACED_RUN = ".replaced-run"  # an overwritten run waits here until the new run has trained an iteration
+RUN_FILES = (
+    "checkpoint.npz",
+    "generator.keras",
+    "metrics.csv",
+    "quality.csv",
+    "losses.png",
+    "progress.gif",
+)
+REPLACED_RUN = (
+    ".replaced-run"  # an overwritten run waits here until the new run has trained an iteration
+)
 
 REFUSED_KERAS_CALLBACKS = {
     "ModelCheckpoint": "a GAN saves its own checkpoints (train(checkpoint_interval=...)) and its "
-                       "generator as generator.keras beside them",
+    "generator as generator.keras beside them",
     "BackupAndRestore": "a GAN run resumes from its own checkpoint: train(..., resume=True)",
     "LearningRateScheduler": "a GAN has two optimizers: set their rates with GAN(generator_learning_rate=..., "
-                             "discriminator_learning_rate=...), or change gan.discriminator.optimizer.learning_rate "
-                             "and gan.combined.optimizer.learning_rate in a callback of your own",
+    "discriminator_learning_rate=...), or change gan.discriminator.optimizer.learning_rate "
+    "and gan.combined.optimizer.learning_rate in a callback of your own",
     "ReduceLROnPlateau": "a GAN has two optimizers and its losses do not plateau as a classifier's do; change "
-                         "gan.discriminator.optimizer.learning_rate / gan.combined.optimizer.learning_rate in a "
-                         "callback of your own",
+    "gan.discriminator.optimizer.learning_rate / gan.combined.optimizer.learning_rate in a "
+    "callback of your own",
     "SwapEMAWeights": "a GAN's models are trained by two optimizers; see the README's quality levers",
     "TensorBoard": "it logs one Keras model; pass keras_gan.callbacks.TensorBoard(log_dir) instead: the same "
-                   "scalars plus the sample grids (or keras-gan train --tensorboard DIR)",
+    "scalars plus the sample grids (or keras-gan train --tensorboard DIR)",
     "TerminateOnNaN": "keras_gan already ends a run at the first NaN or infinite loss, naming it and keeping the "
-                      "last good checkpoint (TerminateOnNaN watches a single 'loss', which a GAN does not log)",
+    "last good checkpoint (TerminateOnNaN watches a single 'loss', which a GAN does not log)",
     "ProgbarLogger": "train(verbose=1) shows a progress bar",
     "History": "train() returns the history of every logged value",
 }
@@ -63,20 +79,40 @@ REFUSED_KERAS_CALLBACKS = {
 class Run:
     """One call of `GAN.train`: planned and checked at construction, carried out inside `with`."""
 
-    def __init__(self, gan, iterations, output_dir, resume, overwrite, sample_interval,
-                 checkpoint_interval, log_interval, verbose, callbacks):
+    def __init__(
+        self,
+        gan,
+        iterations,
+        output_dir,
+        resume,
+        overwrite,
+        sample_interval,
+        checkpoint_interval,
+        log_interval,
+        verbose,
+        callbacks,
+    ):
         self.gan, self.iterations = gan, iterations
-        self.sample_interval, self.checkpoint_interval, self.log_interval = sample_interval, checkpoint_interval, log_interval
+        self.sample_interval, self.checkpoint_interval, self.log_interval = (
+            sample_interval,
+            checkpoint_interval,
+            log_interval,
+        )
         user_callbacks = check_callbacks(callbacks)
         if not resume:
             checks.check_iterations_ahead(iterations, gan.iteration)  # before a folder is made
-        self.folder, self.mode, self.created_folder = plan_folder(gan, output_dir, resume, overwrite)
+        self.folder, self.mode, self.created_folder = plan_folder(
+            gan, output_dir, resume, overwrite
+        )
         if self.mode == "continue":
             if resume:  # (without resume it was checked above)
                 checks.check_iterations_ahead(iterations, gan.iteration)
             if overwrite:
-                print(f"overwrite=True is ignored: this GAN continues its own run in {self.folder}/ "
-                      "(a new GAN starts a new run).", flush=True)
+                print(
+                    f"overwrite=True is ignored: this GAN continues its own run in {self.folder}/ "
+                    "(a new GAN starts a new run).",
+                    flush=True,
+                )
         if self.mode == "resume":
             description = check_resumable(gan, checkpoint_path(self.folder))
             checks.check_iterations_ahead(iterations, description["iteration"])
@@ -85,7 +121,10 @@ class Run:
         if self.mode == "resume":
             load_checkpoint(gan, checkpoint_path(self.folder))
             for name, (theirs, ours) in differences.items():
-                print(f"Resuming with {name}={ours!r} (the checkpoint's run had {theirs!r}).", flush=True)
+                print(
+                    f"Resuming with {name}={ours!r} (the checkpoint's run had {theirs!r}).",
+                    flush=True,
+                )
         self.callbacks = standard_callbacks(self.folder, sample_interval, verbose) + user_callbacks
         self.history = {}  # name -> one value per iteration, what train() returns
         self.metrics_log = CsvLog(os.path.join(self.folder, "metrics.csv"))
@@ -106,8 +145,12 @@ class Run:
         self.interrupt = StopOnInterrupt(gan).__enter__()
         try:
             self.metrics_log.open(gan.iteration)
-            params = {"verbose": 0, "epochs": math.ceil(self.iterations / self.sample_interval),
-                      "steps": self.sample_interval, "iterations": self.iterations}
+            params = {
+                "verbose": 0,
+                "epochs": math.ceil(self.iterations / self.sample_interval),
+                "steps": self.sample_interval,
+                "iterations": self.iterations,
+            }
             for callback in self.callbacks:
                 callback.set_model(gan)
                 callback.set_params(params)
@@ -130,8 +173,13 @@ class Run:
         for name, value in logs.items():
             self.history.setdefault(name, []).append(value)
         if self.gan.iteration % self.log_interval == 0:
-            self.metrics_log.append({"iteration": self.gan.iteration, **{name: f"{value:.6g}" for name, value in logs.items()},
-                                     "time": f"{time.time():.3f}"})
+            self.metrics_log.append(
+                {
+                    "iteration": self.gan.iteration,
+                    **{name: f"{value:.6g}" for name, value in logs.items()},
+                    "time": f"{time.time():.3f}",
+                }
+            )
         for name, value in logs.items():
             if not math.isfinite(value):
                 raise FloatingPointError(
@@ -147,7 +195,10 @@ class Run:
         for callback in self.callbacks:
             callback.on_train_batch_end(iteration, logs)
         if iteration % self.sample_interval == 0 or iteration == self.iterations:
-            epoch_logs = {name: float(np.mean([l[name] for l in self.interval_logs])) for name in self.interval_logs[-1]}
+            epoch_logs = {
+                name: float(np.mean([l[name] for l in self.interval_logs]))
+                for name in self.interval_logs[-1]
+            }
             self.interval_logs = []
             for callback in self.callbacks:
                 callback.on_epoch_end((iteration - 1) // self.sample_interval, epoch_logs)
@@ -169,7 +220,9 @@ class Run:
         with hold_ctrl_c():
             trained, errors = gan.iteration > self.start_iteration, []
             try:
-                finite = all(math.isfinite(value) for value in self.last_logs.values()) and weights_are_finite(gan)
+                finite = all(
+                    math.isfinite(value) for value in self.last_logs.values()
+                ) and weights_are_finite(gan)
             except Exception as failure:  # noqa: BLE001 - e.g. weights a failed call left unreadable
                 finite = False
                 errors.append(failure)
@@ -186,10 +239,14 @@ class Run:
             try:
                 self.metrics_log.close()
             finally:
-                self.interrupt.__exit__(None, None, None)  # Ctrl-C raises again, whatever failed here
+                self.interrupt.__exit__(
+                    None, None, None
+                )  # Ctrl-C raises again, whatever failed here
             if trained and self.mode == "overwrite":
                 shutil.rmtree(os.path.join(self.folder, REPLACED_RUN), ignore_errors=True)
-            if not trained and (self.mode == "overwrite" or (self.mode != "resume" and gan.iteration == 0)):
+            if not trained and (
+                self.mode == "overwrite" or (self.mode != "resume" and gan.iteration == 0)
+            ):
                 self._leave_folder_as_found()
                 gan.output_dir = self.previous_output_dir
             elif kind is KeyboardInterrupt or gan.stop_training:
@@ -202,7 +259,9 @@ class Run:
         if errors and kind is None:
             raise errors[0]
         for failure in errors:  # the run's own error propagates; these would be lost with it
-            print(f"While ending the run, this failed too: {failure!r}", file=sys.stderr, flush=True)
+            print(
+                f"While ending the run, this failed too: {failure!r}", file=sys.stderr, flush=True
+            )
         return False
 
     def _leave_folder_as_found(self):
@@ -233,10 +292,15 @@ def check_callbacks(callbacks):
     checked = []
     for callback in callbacks:
         if not isinstance(callback, keras.callbacks.Callback):
-            hint = (" keras_gan callbacks are Keras callbacks now: subclass keras.callbacks.Callback and "
-                    "override on_train_batch_end(self, iteration, logs); the GAN is self.model."
-                    if hasattr(callback, "on_iteration_end") else "")
-            raise ValueError(f"callbacks must be keras.callbacks.Callback instances, got {callback!r}.{hint}")
+            hint = (
+                " keras_gan callbacks are Keras callbacks now: subclass keras.callbacks.Callback and "
+                "override on_train_batch_end(self, iteration, logs); the GAN is self.model."
+                if hasattr(callback, "on_iteration_end")
+                else ""
+            )
+            raise ValueError(
+                f"callbacks must be keras.callbacks.Callback instances, got {callback!r}.{hint}"
+            )
         for name, instead in REFUSED_KERAS_CALLBACKS.items():
             if type(callback) is getattr(keras.callbacks, name):
                 raise ValueError(f"keras.callbacks.{name} does not fit a GAN run: {instead}.")
@@ -257,11 +321,14 @@ def check_callbacks(callbacks):
 # --------------------------------------------------------------------------------------------
 # Which folder a run writes to.
 
+
 def set_aside_run(folder):
     """Move the run `overwrite` replaces into a hidden subfolder: deleted once the new run has
     trained, put back if it fails before that, left there if the process dies."""
     set_aside = os.path.join(folder, REPLACED_RUN)
-    shutil.rmtree(set_aside, ignore_errors=True)  # one an earlier overwrite left when its process died
+    shutil.rmtree(
+        set_aside, ignore_errors=True
+    )  # one an earlier overwrite left when its process died
     os.makedirs(set_aside)
     for path in run_files(folder):
         os.replace(path, os.path.join(set_aside, os.path.basename(path)))
@@ -277,9 +344,15 @@ def plan_folder(gan, output_dir, resume, overwrite):
     """(folder, mode, whether the folder was created) for a run; mode is "continue", "resume",
     "overwrite" or "fresh". Changes nothing on disk but creating an empty folder."""
     if resume and overwrite:
-        raise ValueError("Choose resume=True (continue the run) or overwrite=True (start afresh), not both.")
+        raise ValueError(
+            "Choose resume=True (continue the run) or overwrite=True (start afresh), not both."
+        )
     if gan.iteration > 0 and gan.output_dir is not None and is_own_run(gan, output_dir):
-        return gan.output_dir, "continue", False  # this GAN's own run: never replaced, whatever was asked
+        return (
+            gan.output_dir,
+            "continue",
+            False,
+        )  # this GAN's own run: never replaced, whatever was asked
     base = DEFAULT_OUTPUT_DIR if output_dir is None else os.fspath(output_dir)
     if resume:
         folder = base if output_dir is not None else latest_run(base)
@@ -311,7 +384,10 @@ def is_own_run(gan, output_dir):
     if output_dir is None:
         return True
     asked = os.path.realpath(output_dir)
-    return gan.output_dir == asked or re.fullmatch(re.escape(asked) + r"-\d+", gan.output_dir) is not None
+    return (
+        gan.output_dir == asked
+        or re.fullmatch(re.escape(asked) + r"-\d+", gan.output_dir) is not None
+    )
 
 
 def next_free_folder(base):
@@ -324,7 +400,11 @@ def next_free_folder(base):
 
 def latest_run(base):
     """Of `base` and its numbered siblings `base-N`, the one whose checkpoint was written last."""
-    candidates = [base] + [path for path in glob.glob(f"{glob.escape(base)}-*") if re.fullmatch(r"\d+", path[len(base) + 1:])]
+    candidates = [base] + [
+        path
+        for path in glob.glob(f"{glob.escape(base)}-*")
+        if re.fullmatch(r"\d+", path[len(base) + 1 :])
+    ]
     with_checkpoint = [path for path in candidates if os.path.exists(checkpoint_path(path))]
     if not with_checkpoint:
         return base

@@ -41,14 +41,37 @@ from PIL import Image
 # (file name, tags on it, smoothing, minimum card width in pixels: 3 cards a row, or 2). No smoothing
 # for the few quality points: TensorBoard fits the y axis to the smoothed line, which lags them.
 SHOTS = [
-    ("tensorboard.png", ["losses/d_loss", "losses/g_loss", "discriminator/d_real", "discriminator/d_fake",
-                         "discriminator/d_accuracy", "samples"], 0.8, 335),
-    ("tensorboard_images.png", ["quality/frechet_distance", "quality/mnist_score", "quality/digits_covered", "samples"], 0, 520),
+    (
+        "tensorboard.png",
+        [
+            "losses/d_loss",
+            "losses/g_loss",
+            "discriminator/d_real",
+            "discriminator/d_fake",
+            "discriminator/d_accuracy",
+            "samples",
+        ],
+        0.8,
+        335,
+    ),
+    (
+        "tensorboard_images.png",
+        ["quality/frechet_distance", "quality/mnist_score", "quality/digits_covered", "samples"],
+        0,
+        520,
+    ),
 ]
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--remote-debugging-pipe",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--remote-debugging-pipe",
 ]
 # True once every card shows its data: scalar charts have axis ticks, images have loaded.
 CARDS_READY = """(() => {
@@ -81,11 +104,28 @@ def get_json(url):
 def tensorboard(logdir, port, timeout):
     """Serve logdir; yield the URL and the tags per plugin once all the logs are loaded."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir), "--port", str(port),
-         "--host", "127.0.0.1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "tensorboard.main",
+            "--logdir",
+            str(logdir),
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
-        url, deadline, last, newest = f"http://127.0.0.1:{port}", time.monotonic() + timeout, -1, None
+        url, deadline, last, newest = (
+            f"http://127.0.0.1:{port}",
+            time.monotonic() + timeout,
+            -1,
+            None,
+        )
         while newest != last:  # until it serves tags and the newest step stops changing
             if process.poll() is not None:
                 raise RuntimeError(f"tensorboard exited with code {process.returncode}")
@@ -93,7 +133,10 @@ def tensorboard(logdir, port, timeout):
                 raise TimeoutError(f"tensorboard did not serve {logdir} within {timeout} s")
             time.sleep(1)
             try:
-                tags = {plugin: get_json(f"{url}/data/plugin/{plugin}/tags") for plugin in ("scalars", "images")}
+                tags = {
+                    plugin: get_json(f"{url}/data/plugin/{plugin}/tags")
+                    for plugin in ("scalars", "images")
+                }
                 run, names = next(iter(tags["scalars"].items()))
                 query = urllib.parse.urlencode({"run": run, "tag": next(iter(names))})
                 last, newest = newest, get_json(f"{url}/data/plugin/scalars/scalars?{query}")[-1][1]
@@ -119,17 +162,28 @@ class Chromium:
 
         self.process = subprocess.Popen(
             [executable, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
-            preexec_fn=pipes_to_3_and_4, close_fds=False, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            preexec_fn=pipes_to_3_and_4,
+            close_fds=False,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(commands)
         os.close(replies)
         self.last_id, self.buffer, self.session = 0, b"", None
         try:
             target = self.send("Target.createTarget", url="about:blank")["targetId"]
-            self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)[
+                "sessionId"
+            ]
             self.send("Page.enable")
-            self.send("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                      deviceScaleFactor=1, mobile=False)
+            self.send(
+                "Emulation.setDeviceMetricsOverride",
+                width=width,
+                height=height,
+                deviceScaleFactor=1,
+                mobile=False,
+            )
         except BaseException:
             self.close()
             raise
@@ -160,7 +214,9 @@ class Chromium:
                 return reply["result"]
 
     def evaluate(self, expression):
-        return self.send("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
+        return self.send("Runtime.evaluate", expression=expression, returnByValue=True)[
+            "result"
+        ].get("value")
 
     def screenshot(self):
         return base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"])
@@ -174,11 +230,19 @@ class Chromium:
 
 def shoot(browser, url, tags, smoothing, card_width, timeout):
     """Open the Time Series dashboard on the given tags; return a PNG once it has rendered."""
-    settings = {"theme": "light", "timeSeriesSettingsPaneOpened": False, "stepSelectorEnabled": False,
-                "ignoreOutliers": False, "sideBarWidthInPercent": 12, "timeSeriesCardMinWidth": card_width}
+    settings = {
+        "theme": "light",
+        "timeSeriesSettingsPaneOpened": False,
+        "stepSelectorEnabled": False,
+        "ignoreOutliers": False,
+        "sideBarWidthInPercent": 12,
+        "timeSeriesCardMinWidth": card_width,
+    }
     # TensorBoard reads its settings from localStorage; this shot's script runs after earlier ones.
-    browser.send("Page.addScriptToEvaluateOnNewDocument",
-                 source=f"localStorage.setItem('_tb_global_settings', {json.dumps(json.dumps(settings))})")
+    browser.send(
+        "Page.addScriptToEvaluateOnNewDocument",
+        source=f"localStorage.setItem('_tb_global_settings', {json.dumps(json.dumps(settings))})",
+    )
     query = urllib.parse.urlencode({"tagFilter": f"^({'|'.join(tags)})$", "smoothing": smoothing})
     browser.send("Page.navigate", url=f"{url}/?{query}#timeseries")
     deadline, last = time.monotonic() + timeout, None
@@ -195,9 +259,15 @@ def shoot(browser, url, tags, smoothing, card_width, timeout):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("logdir", type=Path, help="TensorBoard log folder (each run a subfolder)")
-    parser.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parents[1] / "images" / "readme")
-    parser.add_argument("--port", type=int, default=0, help="TensorBoard's port (default: a free one)")
-    parser.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser"))
+    parser.add_argument(
+        "--out-dir", type=Path, default=Path(__file__).resolve().parents[1] / "images" / "readme"
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="TensorBoard's port (default: a free one)"
+    )
+    parser.add_argument(
+        "--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser")
+    )
     parser.add_argument("--size", default="1400x900", help="viewport WIDTHxHEIGHT")
     parser.add_argument("--timeout", type=float, default=180, help="seconds to wait for each step")
     args = parser.parse_args()

@@ -7,7 +7,9 @@ import keras
 import pytest
 import tensorflow as tf
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
+)
 import arithmetic  # noqa: E402
 
 from keras_gan import GAN  # noqa: E402
@@ -57,13 +59,19 @@ def test_transposed_convolution_counts_only_products_with_real_inputs():
     images, kernel = tf.ones((1, 4, 4, 3)), tf.ones((4, 4, 5, 3))
 
     def transpose(images, kernel):
-        return tf.nn.conv2d_transpose(images, kernel, output_shape=[1, 8, 8, 5], strides=2, padding="SAME")
+        return tf.nn.conv2d_transpose(
+            images, kernel, output_shape=[1, 8, 8, 5], strides=2, padding="SAME"
+        )
 
-    assert count(transpose, images, kernel) == (4 * 4 * 3) * (4 * 4) * 5  # each input pixel, each tap, out
+    assert (
+        count(transpose, images, kernel) == (4 * 4 * 3) * (4 * 4) * 5
+    )  # each input pixel, each tap, out
 
 
-@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                    reason="counts XLA's TensorFlow program of the iteration; the TensorFlow run covers it")
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="counts XLA's TensorFlow program of the iteration; the TensorFlow run covers it",
+)
 def test_classic_iteration_does_the_arithmetic_the_algorithm_implies():
     batch_size, d_steps = 8, 2
     generator = [(100, 256), (256, 512), (512, 1024), (1024, 784)]  # GAN's MLP layers (in, out)

@@ -26,50 +26,95 @@ def test_the_average_follows_the_generators_weights_exactly(one_call, tmp_path):
     expected = values(gan.generator.trainable_weights)  # the average starts as G's copy
     data, recorded = gan.check_data(random_images()), []
     for step in range(1, 6):
-        gan.run_iteration([gan.sample_batch(data, BATCH)], [gan.generator_inputs(BATCH)], gan.generator_inputs(BATCH))
+        gan.run_iteration(
+            [gan.sample_batch(data, BATCH)],
+            [gan.generator_inputs(BATCH)],
+            gan.generator_inputs(BATCH),
+        )
         weights = values(gan.generator.trainable_weights)
         rate = min(momentum, step / (9.0 + step))  # after G's step number `step`
-        expected = [rate * average + (1 - rate) * weight for average, weight in zip(expected, weights)]
+        expected = [
+            rate * average + (1 - rate) * weight for average, weight in zip(expected, weights)
+        ]
         recorded.append(rate)
     assert recorded[:2] == [0.1, 2 / 11] and recorded[-1] == pytest.approx(5 / 14)  # warming up
     for average, want in zip(values(gan.averaged_generator.trainable_weights), expected):
         np.testing.assert_allclose(average, want, rtol=1e-5, atol=1e-6)
-    assert not np.allclose(values(gan.averaged_generator.trainable_weights)[0], values(gan.generator.trainable_weights)[0])
+    assert not np.allclose(
+        values(gan.averaged_generator.trainable_weights)[0],
+        values(gan.generator.trainable_weights)[0],
+    )
 
 
 def test_samples_come_from_the_average_with_batch_statistics_estimated_for_it(tmp_path):
     gan = DCGAN(img_shape=(16, 16, 1), filters=8, latent_dim=8, seed=0, ema_momentum=0.9)
-    gan.train(iterations=3, batch_size=BATCH, data=random_images(shape=(16, 16, 1)), output_dir=tmp_path, verbose=0)
+    gan.train(
+        iterations=3,
+        batch_size=BATCH,
+        data=random_images(shape=(16, 16, 1)),
+        output_dir=tmp_path,
+        verbose=0,
+    )
     noise = np.random.default_rng(1).normal(size=(4, 8)).astype("float32")
     samples = gan.generate(4, noise=noise)
-    np.testing.assert_allclose(samples, ops.convert_to_numpy(gan.averaged_generator(noise, training=False)), atol=1e-6)
-    assert not np.allclose(samples, ops.convert_to_numpy(gan.generator(noise, training=False)), atol=1e-3)
+    np.testing.assert_allclose(
+        samples, ops.convert_to_numpy(gan.averaged_generator(noise, training=False)), atol=1e-6
+    )
+    assert not np.allclose(
+        samples, ops.convert_to_numpy(gan.generator(noise, training=False)), atol=1e-3
+    )
     # Its BatchNorm statistics are those of a large batch through the averaged weights.
-    first_norm = next(l for l in gan.averaged_generator.layers if isinstance(l, layers.BatchNormalization))
-    dense_output = gan.averaged_generator.layers[1](gan.generator_inputs(1000, rng=np.random.default_rng(0)))
-    batch_mean = ops.convert_to_numpy(ops.mean(ops.reshape(dense_output, (-1, first_norm.moving_mean.shape[0])), axis=0))
-    np.testing.assert_allclose(ops.convert_to_numpy(first_norm.moving_mean), batch_mean, rtol=1e-4, atol=1e-5)
+    first_norm = next(
+        l for l in gan.averaged_generator.layers if isinstance(l, layers.BatchNormalization)
+    )
+    dense_output = gan.averaged_generator.layers[1](
+        gan.generator_inputs(1000, rng=np.random.default_rng(0))
+    )
+    batch_mean = ops.convert_to_numpy(
+        ops.mean(ops.reshape(dense_output, (-1, first_norm.moving_mean.shape[0])), axis=0)
+    )
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(first_norm.moving_mean), batch_mean, rtol=1e-4, atol=1e-5
+    )
 
 
 def test_the_average_is_saved_and_resumed_so_four_and_four_iterations_equal_eight(tmp_path):
     data = random_images()
     straight = GAN(seed=3, latent_dim=8, ema_momentum=0.9)
     straight.train(iterations=8, batch_size=BATCH, data=data, output_dir=tmp_path / "a", verbose=0)
-    GAN(seed=3, latent_dim=8, ema_momentum=0.9).train(iterations=4, batch_size=BATCH, data=data, output_dir=tmp_path / "b", verbose=0)
+    GAN(seed=3, latent_dim=8, ema_momentum=0.9).train(
+        iterations=4, batch_size=BATCH, data=data, output_dir=tmp_path / "b", verbose=0
+    )
     resumed = GAN(seed=3, latent_dim=8, ema_momentum=0.9)
-    resumed.train(iterations=8, batch_size=BATCH, data=data, output_dir=tmp_path / "b", resume=True, verbose=0)
-    for a, b in zip(values(straight.averaged_generator.trainable_weights), values(resumed.averaged_generator.trainable_weights)):
-        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)  # float rounding of separate XLA programs
-    restored = load_checkpoint(GAN(seed=9, latent_dim=8, ema_momentum=0.9), checkpoint_path(str(tmp_path / "b")))
+    resumed.train(
+        iterations=8, batch_size=BATCH, data=data, output_dir=tmp_path / "b", resume=True, verbose=0
+    )
+    for a, b in zip(
+        values(straight.averaged_generator.trainable_weights),
+        values(resumed.averaged_generator.trainable_weights),
+    ):
+        np.testing.assert_allclose(
+            b, a, rtol=1e-4, atol=1e-5
+        )  # float rounding of separate XLA programs
+    restored = load_checkpoint(
+        GAN(seed=9, latent_dim=8, ema_momentum=0.9), checkpoint_path(str(tmp_path / "b"))
+    )
     np.testing.assert_allclose(restored.generate(3, seed=1), resumed.generate(3, seed=1), atol=1e-6)
 
 
 def test_a_resume_must_keep_the_averaged_generator(tmp_path):
-    GAN(seed=0, latent_dim=8, ema_momentum=0.9).train(iterations=2, batch_size=BATCH, data=random_images(),
-                                                      output_dir=tmp_path, verbose=0)
+    GAN(seed=0, latent_dim=8, ema_momentum=0.9).train(
+        iterations=2, batch_size=BATCH, data=random_images(), output_dir=tmp_path, verbose=0
+    )
     with pytest.raises(ValueError, match="ema_momentum 0.9 there, None here"):
-        GAN(seed=0, latent_dim=8).train(iterations=4, batch_size=BATCH, data=random_images(), output_dir=tmp_path,
-                                        resume=True, verbose=0)
+        GAN(seed=0, latent_dim=8).train(
+            iterations=4,
+            batch_size=BATCH,
+            data=random_images(),
+            output_dir=tmp_path,
+            resume=True,
+            verbose=0,
+        )
 
 
 @pytest.mark.parametrize("momentum", [0.0, 1.0, -0.5, "0.99"])

@@ -17,8 +17,14 @@ import pytest
 
 REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KNOWN_BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}  # backend: package
-DEFAULT_BACKENDS = ",".join(name for name in ("tensorflow", "jax") if name != keras.backend.backend())
-BACKENDS = [name.strip() for name in os.environ.get("KERAS_GAN_BACKENDS", DEFAULT_BACKENDS).split(",") if name.strip()]
+DEFAULT_BACKENDS = ",".join(
+    name for name in ("tensorflow", "jax") if name != keras.backend.backend()
+)
+BACKENDS = [
+    name.strip()
+    for name in os.environ.get("KERAS_GAN_BACKENDS", DEFAULT_BACKENDS).split(",")
+    if name.strip()
+]
 
 CHECKS = """
 import math, os, sys, tempfile
@@ -158,10 +164,18 @@ def test_freeze_and_training_on_backend(backend):
             f"its package is not installed: `pip install keras_gan[{backend}]`, or leave it out "
             "of KERAS_GAN_BACKENDS."
         )
-    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": REPOSITORY_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": backend,
+        "PYTHONPATH": REPOSITORY_ROOT,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(CHECKS), backend],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0 and f"ALL CHECKS PASSED on {backend}" in result.stdout, (
         f"on {backend}:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"

@@ -24,8 +24,15 @@ def random_images(count=32, seed=0):
 
 
 def train(gan, folder, iterations=6, **options):
-    return gan.train(iterations=iterations, batch_size=8, sample_interval=2, data=random_images(), output_dir=folder,
-                     verbose=0, **options)
+    return gan.train(
+        iterations=iterations,
+        batch_size=8,
+        sample_interval=2,
+        data=random_images(),
+        output_dir=folder,
+        verbose=0,
+        **options,
+    )
 
 
 def open_files_under(folder):
@@ -73,9 +80,14 @@ def test_a_keras_callback_sees_the_gan_each_iteration_and_each_sample_interval(t
     names = ["d_accuracy", "d_fake", "d_loss", "d_real", "g_loss"]
     assert recorder.calls == [
         ("train_begin", 0),
-        ("batch_end", 1), ("batch_end", 2), ("epoch_end", 0, names),
-        ("batch_end", 3), ("batch_end", 4), ("epoch_end", 1, names),
-        ("batch_end", 5), ("epoch_end", 2, names),
+        ("batch_end", 1),
+        ("batch_end", 2),
+        ("epoch_end", 0, names),
+        ("batch_end", 3),
+        ("batch_end", 4),
+        ("epoch_end", 1, names),
+        ("batch_end", 5),
+        ("epoch_end", 2, names),
         ("train_end", 5),
     ]
 
@@ -84,12 +96,18 @@ def test_keras_csv_logger_lambda_callback_and_early_stopping_work(tmp_path):
     seen = []
     callbacks = [
         keras.callbacks.CSVLogger(str(tmp_path / "epochs.csv")),
-        keras.callbacks.LambdaCallback(on_train_batch_end=lambda iteration, logs: seen.append((iteration, logs["g_loss"]))),
-        keras.callbacks.EarlyStopping(monitor="g_loss", mode="min", patience=0, min_delta=1e9),  # stops at epoch 2
+        keras.callbacks.LambdaCallback(
+            on_train_batch_end=lambda iteration, logs: seen.append((iteration, logs["g_loss"]))
+        ),
+        keras.callbacks.EarlyStopping(
+            monitor="g_loss", mode="min", patience=0, min_delta=1e9
+        ),  # stops at epoch 2
     ]
     gan = GAN(seed=0)
     history = train(gan, tmp_path / "run", iterations=20, callbacks=callbacks)
-    assert gan.iteration == 4 and len(history["g_loss"]) == 4, "EarlyStopping ended the run after two epochs"
+    assert gan.iteration == 4 and len(history["g_loss"]) == 4, (
+        "EarlyStopping ended the run after two epochs"
+    )
     assert [iteration for iteration, _ in seen] == [1, 2, 3, 4]
     np.testing.assert_allclose([loss for _, loss in seen], history["g_loss"])
     with open(tmp_path / "epochs.csv", newline="") as stream:
@@ -112,7 +130,10 @@ def test_a_callback_stopping_the_run_ends_it_like_ctrl_c(tmp_path, capsys):
 @pytest.mark.parametrize(
     "callback, message",
     [
-        (keras.callbacks.ModelCheckpoint("x.keras"), "ModelCheckpoint does not fit a GAN run: a GAN saves its own checkpoints"),
+        (
+            keras.callbacks.ModelCheckpoint("x.keras"),
+            "ModelCheckpoint does not fit a GAN run: a GAN saves its own checkpoints",
+        ),
         (keras.callbacks.TensorBoard("logs"), "pass keras_gan.callbacks.TensorBoard"),
         (keras.callbacks.TerminateOnNaN(), "already ends a run at the first NaN"),
         (keras.callbacks.LearningRateScheduler(lambda epoch: 1e-3), "two optimizers"),
@@ -120,7 +141,9 @@ def test_a_callback_stopping_the_run_ends_it_like_ctrl_c(tmp_path, capsys):
         (keras.callbacks.EarlyStopping(monitor="g_loss"), "pass mode='min'"),
     ],
 )
-def test_keras_callbacks_a_gan_cannot_honour_are_refused_up_front_saying_what_to_use(callback, message, tmp_path):
+def test_keras_callbacks_a_gan_cannot_honour_are_refused_up_front_saying_what_to_use(
+    callback, message, tmp_path
+):
     with pytest.raises(ValueError, match=message):
         train(GAN(seed=0), tmp_path, callbacks=[callback])
     assert not os.path.exists(tmp_path) or not os.listdir(tmp_path)
@@ -135,7 +158,9 @@ def test_an_old_style_keras_gan_callback_is_refused_with_how_to_update_it(tmp_pa
         train(GAN(seed=0), tmp_path, callbacks=[OldStyle()])
 
 
-def test_a_run_that_fails_before_its_first_iteration_leaves_its_folder_as_found_and_can_be_retried(tmp_path):
+def test_a_run_that_fails_before_its_first_iteration_leaves_its_folder_as_found_and_can_be_retried(
+    tmp_path,
+):
     class FailsAtStart(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             raise RuntimeError("this callback cannot start")
@@ -165,6 +190,7 @@ def test_a_callback_failing_at_the_end_does_not_cost_the_final_checkpoint(tmp_pa
 # --------------------------------------------------------------------------------------------
 # TensorBoard: read back with TensorBoard's own reader.
 
+
 def read_tensorboard(log_dir):
     """{tag: [(step, value)]} of the scalars, and [(step, tensor)] of the sample grids, as
     TensorBoard's own reader finds them."""
@@ -174,24 +200,57 @@ def read_tensorboard(log_dir):
     events = EventAccumulator(str(log_dir), size_guidance={"tensors": 0})
     events.Reload()
     tags = events.Tags()["tensors"]
-    scalars = {tag: [(event.step, float(tf.make_ndarray(event.tensor_proto))) for event in events.Tensors(tag)]
-               for tag in tags if tag != "samples"}
-    images = [(event.step, event.tensor_proto) for event in events.Tensors("samples")] if "samples" in tags else []
+    scalars = {
+        tag: [
+            (event.step, float(tf.make_ndarray(event.tensor_proto)))
+            for event in events.Tensors(tag)
+        ]
+        for tag in tags
+        if tag != "samples"
+    }
+    images = (
+        [(event.step, event.tensor_proto) for event in events.Tensors("samples")]
+        if "samples" in tags
+        else []
+    )
     return scalars, images
 
 
-def test_tensorboard_gets_every_logged_value_the_grid_and_the_quality_numbers(tmp_path, mnist_data_dir):
+def test_tensorboard_gets_every_logged_value_the_grid_and_the_quality_numbers(
+    tmp_path, mnist_data_dir
+):
     gan = GAN(seed=0)
-    history = train(gan, tmp_path / "run", iterations=4, callbacks=[
-        QualityLog(2, data_dir=mnist_data_dir, samples=200, verbose=0), TensorBoard(tmp_path / "logs")])
+    history = train(
+        gan,
+        tmp_path / "run",
+        iterations=4,
+        callbacks=[
+            QualityLog(2, data_dir=mnist_data_dir, samples=200, verbose=0),
+            TensorBoard(tmp_path / "logs"),
+        ],
+    )
     scalars, images = read_tensorboard(tmp_path / "logs")
-    for name in ("losses/d_loss", "losses/g_loss", "discriminator/d_accuracy", "discriminator/d_real", "discriminator/d_fake"):
+    for name in (
+        "losses/d_loss",
+        "losses/g_loss",
+        "discriminator/d_accuracy",
+        "discriminator/d_real",
+        "discriminator/d_fake",
+    ):
         assert [step for step, _ in scalars[name]] == [1, 2, 3, 4], name
-        np.testing.assert_allclose([value for _, value in scalars[name]], history[name.split("/")[1]], rtol=1e-5)
-    assert [step for step, _ in scalars["quality/frechet_distance"]] == [0, 2, 4]  # before training, too
+        np.testing.assert_allclose(
+            [value for _, value in scalars[name]], history[name.split("/")[1]], rtol=1e-5
+        )
+    assert [step for step, _ in scalars["quality/frechet_distance"]] == [
+        0,
+        2,
+        4,
+    ]  # before training, too
     with open(tmp_path / "run" / "quality.csv") as stream:
         logged = [float(row["frechet_distance"]) for row in csv.DictReader(stream)]
-    np.testing.assert_allclose([value for _, value in scalars["quality/frechet_distance"]], logged, rtol=1e-4)
+    np.testing.assert_allclose(
+        [value for _, value in scalars["quality/frechet_distance"]], logged, rtol=1e-4
+    )
     assert [step for step, _ in images] == [0, 2, 4]
     import tensorflow as tf
 
@@ -209,8 +268,21 @@ def test_tensorboard_works_on_the_jax_backend_too(tmp_path):
         GAN(seed=0, latent_dim=8).train(iterations=2, batch_size=8, sample_interval=2, data=data,
             output_dir={str(tmp_path / "run")!r}, verbose=0, callbacks=[TensorBoard({str(tmp_path / "logs")!r})])
     """
-    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": REPOSITORY_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": "jax",
+        "PYTHONPATH": REPOSITORY_ROOT,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     scalars, images = read_tensorboard(tmp_path / "logs")
-    assert [step for step, _ in scalars["losses/g_loss"]] == [1, 2] and [step for step, _ in images] == [0, 2]
+    assert [step for step, _ in scalars["losses/g_loss"]] == [1, 2] and [
+        step for step, _ in images
+    ] == [0, 2]

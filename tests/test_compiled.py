@@ -31,7 +31,12 @@ class GANWithBatchNormInD(GAN):
 
         model = super().build_discriminator()
         return keras.Sequential(
-            [keras.Input(self.img_shape), *model.layers[:-1], FreezeSafeBatchNormalization(), model.layers[-1]],
+            [
+                keras.Input(self.img_shape),
+                *model.layers[:-1],
+                FreezeSafeBatchNormalization(),
+                model.layers[-1],
+            ],
             name="discriminator",
         )
 
@@ -60,7 +65,9 @@ def run_iterations(gan, count, batch=BATCH):
 def state(gan):
     return {
         "generator": values(gan.generator.variables),
-        "averaged_generator": values(gan.averaged_generator.trainable_variables) if gan.averaged_generator else [],
+        "averaged_generator": values(gan.averaged_generator.trainable_variables)
+        if gan.averaged_generator
+        else [],
         "discriminator": values(gan.discriminator.variables),
         "generator_optimizer": values(gan.combined.optimizer.variables),
         "discriminator_optimizer": values(gan.discriminator.optimizer.variables),
@@ -85,7 +92,9 @@ MODELS = {
     "batchnorm-in-d": lambda **kw: GANWithBatchNormInD(seed=0, **kw),
     "mlp-fakes-in-training-mode": lambda **kw: GAN(seed=0, fakes_in_training_mode=True, **kw),
     "dcgan": lambda **kw: DCGAN(img_shape=(16, 16, 1), filters=8, seed=0, **kw),
-    "dcgan-averaged": lambda **kw: DCGAN(img_shape=(16, 16, 1), filters=8, seed=0, ema_momentum=0.9, **kw),
+    "dcgan-averaged": lambda **kw: DCGAN(
+        img_shape=(16, 16, 1), filters=8, seed=0, ema_momentum=0.9, **kw
+    ),
     "cgan": lambda **kw: CGAN(seed=0, latent_dim=16, filters=8, **kw),
     "lsgan": lambda **kw: LSGAN(seed=0, latent_dim=16, **kw),
     "wgan": lambda **kw: WGAN(seed=0, latent_dim=16, **kw),
@@ -99,7 +108,9 @@ def test_one_call_gives_the_weights_of_four_calls(model):
     four_logs, one_logs = run_iterations(four_calls, 3), run_iterations(one_call, 3)
     assert_same_training(four_calls, one_call, four_logs, one_logs)
     # The runs did train: the weights are not where they started.
-    assert not np.allclose(values(make().generator.weights)[0], values(one_call.generator.weights)[0])
+    assert not np.allclose(
+        values(make().generator.weights)[0], values(one_call.generator.weights)[0]
+    )
 
 
 def test_one_call_trains_both_networks_and_leaves_d_marked_frozen():
@@ -111,14 +122,19 @@ def test_one_call_trains_both_networks_and_leaves_d_marked_frozen():
     assert len(d_weights) == 6 and len(g_weights) == 14
     d_before, g_before = values(d_weights), values(g_weights)
     logs = run_iterations(gan, 1)[0]
-    assert all(not np.array_equal(a, b) for a, b in zip(d_before, values(d_weights))), "D did not train"
-    assert all(not np.array_equal(a, b) for a, b in zip(g_before, values(g_weights))), "G did not train"
+    assert all(not np.array_equal(a, b) for a, b in zip(d_before, values(d_weights))), (
+        "D did not train"
+    )
+    assert all(not np.array_equal(a, b) for a, b in zip(g_before, values(g_weights))), (
+        "G did not train"
+    )
     assert all(np.isfinite(value) for value in logs.values()), logs
     assert not D.trainable  # as after the classic combined step
 
 
 # --------------------------------------------------------------------------------------------
 # Overrides of the step methods run, and have their effect, on both paths.
+
 
 class SkipGeneratorStep(GAN):
     def train_generator(self, generator_inputs):
@@ -153,7 +169,10 @@ class WhiteFakes(GAN):
 
 class LogsTheGap(GAN):
     def discriminator_logs(self, real, fake):
-        return {**super().discriminator_logs(real, fake), "gap": real["mean_output"] - fake["mean_output"]}
+        return {
+            **super().discriminator_logs(real, fake),
+            "gap": real["mean_output"] - fake["mean_output"],
+        }
 
 
 class CountsSteps(GAN):
@@ -175,8 +194,12 @@ def test_a_skipped_generator_step_leaves_g_unchanged_and_d_trains(one_call):
     gan = SkipGeneratorStep(seed=0, one_call=one_call)
     g_before, d_before = values(gan.generator.trainable_weights), values(gan.discriminator.weights)
     logs = run_iterations(gan, 2)[-1]
-    assert all(np.array_equal(a, b) for a, b in zip(g_before, values(gan.generator.trainable_weights)))
-    assert not all(np.array_equal(a, b) for a, b in zip(d_before, values(gan.discriminator.weights)))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(g_before, values(gan.generator.trainable_weights))
+    )
+    assert not all(
+        np.array_equal(a, b) for a, b in zip(d_before, values(gan.discriminator.weights))
+    )
     assert logs["g_loss"] == 0.0 and int(gan.combined.optimizer.iterations) == 0
 
 
@@ -186,7 +209,9 @@ def test_a_skipped_discriminator_step_leaves_d_unchanged_and_g_trains(one_call):
     d_before, g_before = values(gan.discriminator.weights), values(gan.generator.trainable_weights)
     run_iterations(gan, 2)
     assert all(np.array_equal(a, b) for a, b in zip(d_before, values(gan.discriminator.weights)))
-    assert not all(np.array_equal(a, b) for a, b in zip(g_before, values(gan.generator.trainable_weights)))
+    assert not all(
+        np.array_equal(a, b) for a, b in zip(g_before, values(gan.generator.trainable_weights))
+    )
 
 
 @pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
@@ -205,7 +230,11 @@ def test_an_overridden_iteration_runs_its_extra_generator_step(one_call):
 def test_each_overridden_hook_has_the_same_effect_on_both_paths(model):
     four_calls, one_call = model(seed=0, one_call=False), model(seed=0, one_call=True)
     plain = GAN(seed=0, one_call=False)
-    four_logs, one_logs, plain_logs = run_iterations(four_calls, 2), run_iterations(one_call, 2), run_iterations(plain, 2)
+    four_logs, one_logs, plain_logs = (
+        run_iterations(four_calls, 2),
+        run_iterations(one_call, 2),
+        run_iterations(plain, 2),
+    )
     assert_same_training(four_calls, one_call, four_logs, one_logs)
     # ... and that effect is real: the override trains differently from the plain GAN, or logs more.
     assert set(one_logs[0]) != set(plain_logs[0]) or not np.allclose(
@@ -220,8 +249,13 @@ def test_an_override_that_raises_is_not_swallowed(one_call, tmp_path):
             raise RuntimeError("the generator step of this subclass is broken")
 
     with pytest.raises(RuntimeError, match="is broken"):
-        Broken(seed=0, one_call=one_call).train(iterations=3, batch_size=4, data=random_data(GAN(latent_dim=2)),
-                                                output_dir=tmp_path, verbose=0)
+        Broken(seed=0, one_call=one_call).train(
+            iterations=3,
+            batch_size=4,
+            data=random_data(GAN(latent_dim=2)),
+            output_dir=tmp_path,
+            verbose=0,
+        )
 
 
 def test_an_override_the_compiled_call_cannot_run_falls_back_loudly_and_is_honoured():
@@ -252,7 +286,10 @@ def test_a_new_batch_size_compiles_anew_and_keeps_training():
     for gan in (four_calls, one_call):
         run_iterations(gan, 2)
     old_value = one_call.generator.trainable_weights[0].value
-    four_logs, one_logs = run_iterations(four_calls, 2, batch=BATCH // 2), run_iterations(one_call, 2, batch=BATCH // 2)
+    four_logs, one_logs = (
+        run_iterations(four_calls, 2, batch=BATCH // 2),
+        run_iterations(one_call, 2, batch=BATCH // 2),
+    )
     assert_same_training(four_calls, one_call, four_logs, one_logs)
     if keras.backend.backend() == "jax":
         assert old_value.is_deleted()
@@ -263,13 +300,16 @@ def test_auto_xla_is_what_measured_faster():
 
     mlp, dcgan = GAN(seed=0), DCGAN(img_shape=(16, 16, 1), filters=8, seed=0)
     # This machine has no GPU. TensorFlow CPU: XLA for dense models only; JAX: always; PyTorch: never.
-    expected = {"tensorflow": (True, False), "jax": (True, True), "torch": (False, False)}[keras.backend.backend()]
+    expected = {"tensorflow": (True, False), "jax": (True, True), "torch": (False, False)}[
+        keras.backend.backend()
+    ]
     assert (resolve_jit_compile(mlp, "auto"), resolve_jit_compile(dcgan, "auto")) == expected
     assert resolve_jit_compile(dcgan, True) is True and resolve_jit_compile(mlp, False) is False
 
 
 # --------------------------------------------------------------------------------------------
 # The architecture: one version of the steps, and no import circles.
+
 
 def package_imports():
     """{module: the keras_gan modules it imports}, read from the source files."""
@@ -279,29 +319,51 @@ def package_imports():
             if not name.endswith(".py"):
                 continue
             path = os.path.join(folder, name)
-            module = os.path.relpath(path, os.path.dirname(PACKAGE))[:-3].replace(os.sep, ".").removesuffix(".__init__")
+            module = (
+                os.path.relpath(path, os.path.dirname(PACKAGE))[:-3]
+                .replace(os.sep, ".")
+                .removesuffix(".__init__")
+            )
             imported = set()
             for node in ast.walk(ast.parse(open(path).read())):
-                if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("keras_gan"):
+                if (
+                    isinstance(node, ast.ImportFrom)
+                    and node.module
+                    and node.module.startswith("keras_gan")
+                ):
                     imported.add(node.module)
                     imported.update(f"{node.module}.{alias.name}" for alias in node.names)
                 elif isinstance(node, ast.Import):
-                    imported.update(alias.name for alias in node.names if alias.name.startswith("keras_gan"))
+                    imported.update(
+                        alias.name for alias in node.names if alias.name.startswith("keras_gan")
+                    )
             graph[module] = imported
-    return {module: {name for name in imported if name in graph and name != module} for module, imported in graph.items()}
+    return {
+        module: {name for name in imported if name in graph and name != module}
+        for module, imported in graph.items()
+    }
 
 
 def test_the_compiled_iteration_does_not_import_the_gan_or_the_run_tools():
     imported = package_imports()["keras_gan.compiled"]
-    assert not imported & {"keras_gan.gan", "keras_gan.callbacks", "keras_gan.runs", "keras_gan.cli"}, imported
+    assert not imported & {
+        "keras_gan.gan",
+        "keras_gan.callbacks",
+        "keras_gan.runs",
+        "keras_gan.cli",
+    }, imported
 
 
 def test_no_module_of_the_package_imports_itself_back():
     graph = package_imports()
 
     def reaches(start, target, seen=()):
-        return any(module == target or (module not in seen and reaches(module, target, (*seen, module)))
-                   for module in graph.get(start, ()))
+        return any(
+            module == target or (module not in seen and reaches(module, target, (*seen, module)))
+            for module in graph.get(start, ())
+        )
 
-    circles = sorted(module for module in graph if module != "keras_gan" and reaches(module, module))
+    circles = sorted(
+        module for module in graph if module != "keras_gan" and reaches(module, module)
+    )
     assert circles == [], f"import circles through {circles}"

@@ -1,8 +1,8 @@
 """DCGAN: what it builds, how it initialises, and that the freeze holds with BatchNorm inside D."""
 
+import keras
 import numpy as np
 import pytest
-import keras
 from keras import layers, ops
 
 from keras_gan import DCGAN
@@ -58,7 +58,11 @@ def test_dcgan_rejects_shapes_it_cannot_build_and_lists_sizes_that_work(img_shap
 
 def test_discriminator_has_no_batch_norm_on_its_first_block_and_the_freeze_safe_kind_after():
     gan = DCGAN(img_shape=(64, 64, 3))
-    kinds = [type(layer) for layer in gan.discriminator.layers if not isinstance(layer, layers.InputLayer)]
+    kinds = [
+        type(layer)
+        for layer in gan.discriminator.layers
+        if not isinstance(layer, layers.InputLayer)
+    ]
     assert kinds[:2] == [layers.Conv2D, layers.LeakyReLU]
     assert kinds.count(FreezeSafeBatchNormalization) == 3
     assert layers.BatchNormalization not in kinds
@@ -205,8 +209,12 @@ def test_dcgan_trains_with_the_base_class_loop_and_saves_grids(img_shape, tmp_pa
     images = np.random.default_rng(0).uniform(-1, 1, size=(8, *img_shape)).astype("float32")
 
     history = gan.train(
-        iterations=2, batch_size=BATCH_SIZE, sample_interval=1, data=images,
-        output_dir=str(tmp_path), verbose=0,
+        iterations=2,
+        batch_size=BATCH_SIZE,
+        sample_interval=1,
+        data=images,
+        output_dir=str(tmp_path),
+        verbose=0,
     )
 
     assert len(history["g_loss"]) == 2

@@ -35,7 +35,9 @@ def train(gan):
     return {"history": {k: [float(x) for x in v] for k, v in history.items()}, "all_moved": all(moved)}
 """
 
-JAX_RUN = TRAIN + """
+JAX_RUN = (
+    TRAIN
+    + """
 import sys, keras
 devices = keras.distribution.list_devices()
 result = {"devices": len(devices)}
@@ -54,17 +56,29 @@ result.update(train(gan))
 result["batch_devices"] = sorted(batch_devices)
 print("RESULT", json.dumps(result))
 """
+)
+
 
 def run(code, backend, *args, env_extra=None):
     if importlib.util.find_spec(backend) is None:
         pytest.fail(f"this test needs the {backend} package: pip install keras_gan[{backend}]")
-    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": REPOSITORY_ROOT,
-           "TF_CPP_MIN_LOG_LEVEL": "3", **(env_extra or {})}
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], env=env,
-                            capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": backend,
+        "PYTHONPATH": REPOSITORY_ROOT,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        **(env_extra or {}),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     assert result.returncode == 0 and lines, f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def test_jax_data_parallel_on_two_devices_trains_like_one_device():
@@ -79,4 +93,6 @@ def test_jax_data_parallel_on_two_devices_trains_like_one_device():
     for name, values in parallel["history"].items():
         assert np.all(np.isfinite(values)), (name, values)
         # Same seed, same batches: splitting each batch over devices must not change the maths.
-        np.testing.assert_allclose(values, single["history"][name], rtol=1e-3, atol=1e-4, err_msg=name)
+        np.testing.assert_allclose(
+            values, single["history"][name], rtol=1e-3, atol=1e-4, err_msg=name
+        )

@@ -27,7 +27,10 @@ def snapshot(model):
 
 
 def changed(before, model):
-    return [not np.array_equal(old, ops.convert_to_numpy(new)) for old, new in zip(before, model.variables)]
+    return [
+        not np.array_equal(old, ops.convert_to_numpy(new))
+        for old, new in zip(before, model.variables)
+    ]
 
 
 class GANWithBatchNormInD(GAN):
@@ -87,7 +90,12 @@ def test_a_build_optimizer_returning_one_optimizer_twice_is_refused_at_construct
 def test_combined_model_is_generator_then_discriminator(gan):
     noise = random_noise(gan)
     expected = gan.discriminator(gan.generator(noise, training=False), training=False)
-    np.testing.assert_allclose(ops.convert_to_numpy(gan.combined(noise, training=False)), ops.convert_to_numpy(expected), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(gan.combined(noise, training=False)),
+        ops.convert_to_numpy(expected),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_discriminator_step_trains_discriminator_not_generator(gan):
@@ -120,12 +128,20 @@ def test_fakes_in_training_mode_follow_the_batch_statistics_and_train_no_g_weigh
     plain_logs = plain.train_discriminator(images, noise)
     lever_logs = lever.train_discriminator(images, noise)
     moved = changed(g_before, lever.generator)
-    assert not any(m for m, v in zip(moved, lever.generator.variables) if id(v) in trainable), "G trained in D's step"
+    assert not any(m for m, v in zip(moved, lever.generator.variables) if id(v) in trainable), (
+        "G trained in D's step"
+    )
     assert all(m for m, v in zip(moved, lever.generator.variables) if id(v) not in trainable), (
-        "G's BatchNorm statistics should follow the fake batch")
-    assert float(lever_logs["d_fake"]) != pytest.approx(float(plain_logs["d_fake"]), rel=1e-3), "D saw the same fakes"
-    np.testing.assert_allclose(ops.convert_to_numpy(lever.fake_batch(noise)),
-                               ops.convert_to_numpy(lever.generator(noise, training=True)), atol=1e-5)
+        "G's BatchNorm statistics should follow the fake batch"
+    )
+    assert float(lever_logs["d_fake"]) != pytest.approx(float(plain_logs["d_fake"]), rel=1e-3), (
+        "D saw the same fakes"
+    )
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(lever.fake_batch(noise)),
+        ops.convert_to_numpy(lever.generator(noise, training=True)),
+        atol=1e-5,
+    )
 
 
 def test_step_methods_work_by_hand_before_train_for_any_batch_size():
@@ -141,7 +157,9 @@ def test_step_methods_work_by_hand_before_train_for_any_batch_size():
 def test_discriminator_frozen_in_combined_step_including_batchnorm_statistics():
     gan = GANWithBatchNormInD(seed=0)
     batchnorm = [l for l in gan.discriminator.layers if isinstance(l, layers.BatchNormalization)][0]
-    statistics = lambda: [ops.convert_to_numpy(v) for v in (batchnorm.moving_mean, batchnorm.moving_variance)]
+    statistics = lambda: [
+        ops.convert_to_numpy(v) for v in (batchnorm.moving_mean, batchnorm.moving_variance)
+    ]
 
     before = statistics()
     gan.train_discriminator(random_images(), random_noise(gan))
@@ -160,10 +178,14 @@ def test_freeze_holds_over_many_alternating_steps():
     for step in range(3):
         d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
         gan.train_discriminator(random_images(seed=step), random_noise(gan, seed=step))
-        assert any(changed(d_before, gan.discriminator)) and not any(changed(g_before, gan.generator))
+        assert any(changed(d_before, gan.discriminator)) and not any(
+            changed(g_before, gan.generator)
+        )
         d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
         gan.train_generator(random_noise(gan, seed=10 + step))
-        assert any(changed(g_before, gan.generator)) and not any(changed(d_before, gan.discriminator))
+        assert any(changed(g_before, gan.generator)) and not any(
+            changed(d_before, gan.discriminator)
+        )
 
 
 def test_targets_are_one_for_real_zero_for_fake_one_for_valid_with_one_sided_smoothing(tmp_path):
@@ -211,11 +233,15 @@ def test_bad_generate_arguments_are_clear_errors(gan, arguments, message):
 def test_same_seed_gives_same_losses(tmp_path):
     data = random_images(64)
     runs = [
-        GAN(seed=7).train(iterations=5, batch_size=8, data=data, output_dir=tmp_path / str(i), verbose=0)
+        GAN(seed=7).train(
+            iterations=5, batch_size=8, data=data, output_dir=tmp_path / str(i), verbose=0
+        )
         for i in range(2)
     ]
     assert runs[0] == runs[1]
-    other = GAN(seed=8).train(iterations=5, batch_size=8, data=data, output_dir=tmp_path / "o", verbose=0)
+    other = GAN(seed=8).train(
+        iterations=5, batch_size=8, data=data, output_dir=tmp_path / "o", verbose=0
+    )
     assert other["g_loss"] != runs[0]["g_loss"]
 
 
@@ -228,16 +254,24 @@ def test_a_seed_fixes_the_weights_without_touching_the_callers_random_state():
     first = GAN(seed=5)
     assert (random.random(), np.random.random()) == (expected_python, expected_numpy)
     second = GAN(seed=5)
-    for a, b in zip(first.generator.weights + first.discriminator.weights, second.generator.weights + second.discriminator.weights):
+    for a, b in zip(
+        first.generator.weights + first.discriminator.weights,
+        second.generator.weights + second.discriminator.weights,
+    ):
         np.testing.assert_array_equal(ops.convert_to_numpy(a), ops.convert_to_numpy(b))
     third = GAN(seed=6)
-    assert not np.array_equal(ops.convert_to_numpy(first.generator.weights[0]), ops.convert_to_numpy(third.generator.weights[0]))
+    assert not np.array_equal(
+        ops.convert_to_numpy(first.generator.weights[0]),
+        ops.convert_to_numpy(third.generator.weights[0]),
+    )
 
 
 def test_logits_train_and_report_probabilities(tmp_path):
     gan = GAN(seed=0, from_logits=True)
     assert gan.discriminator.layers[-1].activation.__name__ == "linear"
-    history = gan.train(iterations=3, batch_size=8, data=random_images(32), output_dir=tmp_path, verbose=0)
+    history = gan.train(
+        iterations=3, batch_size=8, data=random_images(32), output_dir=tmp_path, verbose=0
+    )
     assert np.all(np.isfinite(history["d_loss"]))
     assert all(0.0 < p < 1.0 for p in history["d_real"]), "D(x) is reported as a probability"
 
@@ -246,7 +280,9 @@ def test_smoothed_labels_still_count_as_real_for_accuracy():
     gan = GAN(seed=0, label_smoothing=0.1)
     images = random_images()
     gan.discriminator.trainable = True
-    logs = gan.discriminator.test_on_batch(images, np.full((BATCH, 1), 0.9, "float32"), return_dict=True)
+    logs = gan.discriminator.test_on_batch(
+        images, np.full((BATCH, 1), 0.9, "float32"), return_dict=True
+    )
     predicted_real = np.mean(ops.convert_to_numpy(gan.discriminator(images)) > 0.5)
     assert logs["accuracy"] == pytest.approx(predicted_real)
 
@@ -299,7 +335,9 @@ def test_numpy_numbers_are_taken_as_settings_and_saved_as_plain_numbers(tmp_path
     gan = GAN(seed=np.int64(3), latent_dim=np.int64(8), img_shape=(np.int64(28), 28, 1))
     assert gan.get_config() == {"seed": 3, "latent_dim": 8, "img_shape": (28, 28, 1)}
     assert all(type(value) is int for value in (gan.seed, gan.latent_dim, *gan.img_shape))
-    np.testing.assert_array_equal(GAN(seed=3, latent_dim=8).generator.get_weights()[0], gan.generator.get_weights()[0])
+    np.testing.assert_array_equal(
+        GAN(seed=3, latent_dim=8).generator.get_weights()[0], gan.generator.get_weights()[0]
+    )
     gan.train(iterations=1, batch_size=4, data=random_images(8), output_dir=tmp_path, verbose=0)
     assert load_gan(str(tmp_path)).latent_dim == 8
 

@@ -23,11 +23,18 @@ def test_each_lever_sets_what_it_names_and_trains(lever, tmp_path):
     expected = {
         "baseline": lambda: gan.ema_momentum is None and not gan.fakes_in_training_mode,
         "ema": lambda: gan.ema_momentum == 0.999,
-        "ttur": lambda: (float(gan.discriminator.optimizer.learning_rate), float(gan.combined.optimizer.learning_rate))
-        == pytest.approx((4e-4, 1e-4)),
+        "ttur": lambda: (
+            (
+                float(gan.discriminator.optimizer.learning_rate),
+                float(gan.combined.optimizer.learning_rate),
+            )
+            == pytest.approx((4e-4, 1e-4))
+        ),
         "smoothing": lambda: gan.label_smoothing == 0.1,
-        "spectral-norm": lambda: any(isinstance(layer, levers.FreezeSafeSpectralNormalization)
-                                     for layer in gan.discriminator.layers),
+        "spectral-norm": lambda: any(
+            isinstance(layer, levers.FreezeSafeSpectralNormalization)
+            for layer in gan.discriminator.layers
+        ),
         "batch-fakes": lambda: gan.fakes_in_training_mode is True,
     }[lever]
     assert expected(), lever
@@ -39,27 +46,48 @@ def test_each_lever_sets_what_it_names_and_trains(lever, tmp_path):
 def test_the_spectral_normalised_discriminator_updates_its_power_iteration_in_its_own_step():
     gan = levers.make("gan", "spectral-norm", seed=0)
     rng = np.random.default_rng(1)
-    wrapped = [layer for layer in gan.discriminator.layers if isinstance(layer, levers.FreezeSafeSpectralNormalization)]
+    wrapped = [
+        layer
+        for layer in gan.discriminator.layers
+        if isinstance(layer, levers.FreezeSafeSpectralNormalization)
+    ]
     before = values(layer.vector_u for layer in wrapped)
-    gan.train_discriminator(rng.uniform(-1, 1, (8, 28, 28, 1)).astype("float32"),
-                            rng.normal(size=(8, gan.latent_dim)).astype("float32"))
-    assert all(not np.array_equal(a, b) for a, b in zip(before, values(layer.vector_u for layer in wrapped)))
+    gan.train_discriminator(
+        rng.uniform(-1, 1, (8, 28, 28, 1)).astype("float32"),
+        rng.normal(size=(8, gan.latent_dim)).astype("float32"),
+    )
+    assert all(
+        not np.array_equal(a, b)
+        for a, b in zip(before, values(layer.vector_u for layer in wrapped))
+    )
 
 
 @pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
 def test_a_frozen_spectral_normalised_discriminator_does_not_change_in_the_combined_step(one_call):
     # An iteration of G's step alone, on the path chosen: D (weights and u) must not move.
     base = type(levers.make("gan", "spectral-norm", seed=0))
-    GeneratorStepOnly = type("GeneratorStepOnly", (base,), {
-        "train_iteration": lambda self, real_batches, d_inputs, g_inputs: self.train_generator(g_inputs)})
+    GeneratorStepOnly = type(
+        "GeneratorStepOnly",
+        (base,),
+        {
+            "train_iteration": lambda self, real_batches, d_inputs, g_inputs: self.train_generator(
+                g_inputs
+            )
+        },
+    )
     gan = GeneratorStepOnly(seed=0, from_logits=True, one_call=one_call)
-    assert any(isinstance(layer, levers.FreezeSafeSpectralNormalization) for layer in gan.discriminator.layers)
+    assert any(
+        isinstance(layer, levers.FreezeSafeSpectralNormalization)
+        for layer in gan.discriminator.layers
+    )
     rng = np.random.default_rng(1)
     real = rng.uniform(-1, 1, (8, 28, 28, 1)).astype("float32")
     noise = rng.normal(size=(8, gan.latent_dim)).astype("float32")
     d_before, g_before = values(gan.discriminator.weights), values(gan.generator.trainable_weights)
     logs = gan.run_iteration([real], [noise], noise)
     assert np.isfinite(logs["g_loss"])
-    assert all(not np.array_equal(a, b) for a, b in zip(g_before, values(gan.generator.trainable_weights)))
+    assert all(
+        not np.array_equal(a, b) for a, b in zip(g_before, values(gan.generator.trainable_weights))
+    )
     for variable, before in zip(gan.discriminator.weights, d_before):
         np.testing.assert_array_equal(ops.convert_to_numpy(variable), before, err_msg=variable.path)

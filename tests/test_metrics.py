@@ -11,8 +11,7 @@ import os
 import numpy as np
 import pytest
 
-from keras_gan import datasets
-from keras_gan import metrics
+from keras_gan import datasets, metrics
 from keras_gan.metrics import classifier as classifier_module
 
 
@@ -136,7 +135,9 @@ def test_distance_matches_the_closed_form_for_commuting_covariances():
     features_1 = rng.normal(size=(200_000, 8)) * scales_1
     features_2 = rng.normal(size=(200_000, 8)) * scales_2 + 1.0
     expected = 8 * 1.0 + np.sum((scales_1 - scales_2) ** 2)
-    assert metrics._frechet_from_features(features_1, features_2) == pytest.approx(expected, rel=0.02)
+    assert metrics._frechet_from_features(features_1, features_2) == pytest.approx(
+        expected, rel=0.02
+    )
 
 
 def test_evaluate_gathers_all_metrics(halves):
@@ -144,7 +145,9 @@ def test_evaluate_gathers_all_metrics(halves):
     samples, reference = second_half[:1000], first_half[:1000]
     results = metrics.evaluate(samples, reference)
     assert set(results) == {"frechet_distance", "mnist_score", "digits_covered", "digit_shares"}
-    assert results["frechet_distance"] == pytest.approx(metrics.frechet_distance(reference, samples))
+    assert results["frechet_distance"] == pytest.approx(
+        metrics.frechet_distance(reference, samples)
+    )
     assert results["mnist_score"] == pytest.approx(metrics.mnist_score(samples))
     assert results["digits_covered"] == metrics.class_coverage(samples)["digits_covered"]
     assert sum(results["digit_shares"]) == pytest.approx(1.0, abs=1e-3)

@@ -1,7 +1,6 @@
 """MNIST loading: Keras' download by default, a local folder on request, clear errors for bad files."""
 
 import gzip
-import os
 import struct
 
 import numpy as np
@@ -12,7 +11,9 @@ from keras_gan.datasets import check_images, load_mnist, read_idx
 
 
 def write_idx(path, array):
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(
+        f">{array.ndim}I", *array.shape
+    )
     with gzip.open(path, "wb") as stream:
         stream.write(header + array.astype(np.uint8).tobytes())
 
@@ -44,8 +45,12 @@ def test_environment_variable_names_the_folder(tiny_mnist_folder, monkeypatch):
 
 def test_keras_npz_in_the_folder_is_read(tmp_path):
     rng = np.random.default_rng(0)
-    arrays = {"x_train": rng.integers(0, 256, (3, 28, 28), dtype=np.uint8), "y_train": np.arange(3),
-              "x_test": np.zeros((2, 28, 28), np.uint8), "y_test": np.arange(2)}
+    arrays = {
+        "x_train": rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),
+        "y_train": np.arange(3),
+        "x_test": np.zeros((2, 28, 28), np.uint8),
+        "y_test": np.arange(2),
+    }
     np.savez(tmp_path / "mnist.npz", **arrays)
     np.testing.assert_array_equal(load_mnist(tmp_path)[..., 0], arrays["x_train"])
 

@@ -16,8 +16,9 @@ import quality  # noqa: E402
 
 def run_quality(arguments, env=None):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
-    result = subprocess.run([sys.executable, QUALITY, *arguments], capture_output=True, text=True,
-                            timeout=600, env=env)
+    result = subprocess.run(
+        [sys.executable, QUALITY, *arguments], capture_output=True, text=True, timeout=600, env=env
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 
@@ -40,13 +41,32 @@ PEER = "torch-dcgan" if importlib.util.find_spec("torch") else "dcgan"
 
 @pytest.mark.slow
 def test_prints_metrics_at_checkpoints_and_time_to_quality(mnist_data_dir):
-    stdout = run_quality(["--data-dir", mnist_data_dir, "--models", f"cgan,{PEER}", "--iterations", "20",
-                          "--checkpoints", "10", "--eval-every", "5", "--samples", "500",
-                          "--thresholds", "1000,1"])
+    stdout = run_quality(
+        [
+            "--data-dir",
+            mnist_data_dir,
+            "--models",
+            f"cgan,{PEER}",
+            "--iterations",
+            "20",
+            "--checkpoints",
+            "10",
+            "--eval-every",
+            "5",
+            "--samples",
+            "500",
+            "--thresholds",
+            "1000,1",
+        ]
+    )
 
     checkpoints = table(stdout, "| model | iterations |")
-    assert [row[:2] for row in checkpoints] == [["cgan", "10"], ["cgan", "20"],
-                                                [PEER, "10"], [PEER, "20"]], stdout
+    assert [row[:2] for row in checkpoints] == [
+        ["cgan", "10"],
+        ["cgan", "20"],
+        [PEER, "10"],
+        [PEER, "20"],
+    ], stdout
     for name, _, seconds, distance, score, digits, accuracy in checkpoints:
         assert float(seconds) >= 0 and 0 < float(distance) < 1000, stdout
         assert 1 <= float(score) <= 10 and 1 <= int(digits) <= 10, stdout
@@ -55,28 +75,40 @@ def test_prints_metrics_at_checkpoints_and_time_to_quality(mnist_data_dir):
         else:
             assert accuracy == "—", stdout
     # Training time only grows (each model's rows are in iteration order).
-    assert float(checkpoints[1][2]) >= float(checkpoints[0][2]) and float(checkpoints[3][2]) >= float(checkpoints[2][2])
+    assert float(checkpoints[1][2]) >= float(checkpoints[0][2]) and float(
+        checkpoints[3][2]
+    ) >= float(checkpoints[2][2])
 
     speeds = table(stdout, "| model | train time (s) |")
     assert [row[0] for row in speeds] == ["cgan", PEER], stdout
-    for (name, total, reached, not_reached, best), at_20 in zip(speeds, (checkpoints[1], checkpoints[3])):
+    for (name, total, reached, not_reached, best), at_20 in zip(
+        speeds, (checkpoints[1], checkpoints[3])
+    ):
         assert total == f"{at_20[2]} (20 it)", stdout
-        assert reached.startswith("5 it, ") and not_reached == "not reached", stdout  # measured every 5
+        assert reached.startswith("5 it, ") and not_reached == "not reached", (
+            stdout
+        )  # measured every 5
         distance, iteration = best.split(" at ")
         assert iteration in ("5", "10", "15", "20") and float(distance) <= float(at_20[3]), stdout
 
 
 def test_says_why_the_torch_peer_is_skipped_without_torch(tmp_path, mnist_data_dir):
     (tmp_path / "torch.py").write_text("raise ImportError('no torch in this test')\n")
-    stdout = run_quality(["--data-dir", mnist_data_dir, "--models", "torch-dcgan", "--iterations", "1"],
-                         env={"PYTHONPATH": str(tmp_path)})
-    assert "torch-dcgan skipped: torch is not importable here (no torch in this test)" in stdout, stdout
+    stdout = run_quality(
+        ["--data-dir", mnist_data_dir, "--models", "torch-dcgan", "--iterations", "1"],
+        env={"PYTHONPATH": str(tmp_path)},
+    )
+    assert "torch-dcgan skipped: torch is not importable here (no torch in this test)" in stdout, (
+        stdout
+    )
     assert "torch not importable" in stdout, stdout
 
 
 def test_first_reached_is_the_first_measurement_at_or_below_the_threshold():
-    measurements = [quality.Measurement(iteration, iteration / 10, {"frechet_distance": distance})
-                    for iteration, distance in ((250, 80.0), (500, 30.0), (750, 35.0), (1000, 14.9))]
+    measurements = [
+        quality.Measurement(iteration, iteration / 10, {"frechet_distance": distance})
+        for iteration, distance in ((250, 80.0), (500, 30.0), (750, 35.0), (1000, 14.9))
+    ]
     assert quality.first_reached(measurements, 30).iteration == 500  # "at most": 30.0 counts
     assert quality.first_reached(measurements, 15).iteration == 1000
     assert quality.first_reached(measurements, 10) is None

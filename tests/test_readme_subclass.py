@@ -7,6 +7,7 @@ import numpy as np
 REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARKER = "<!-- subclass-example -->"
 
+
 def readme_example():
     """The code between the two markers in README.md, without its ``` fences."""
     readme_path = os.path.join(REPOSITORY_ROOT, "README.md")
@@ -34,7 +35,9 @@ def test_subclass_example_builds_and_trains(tmp_path):
     generator_before = [np.array(weight) for weight in gan.generator.get_weights()]
     discriminator_before = [np.array(weight) for weight in gan.discriminator.get_weights()]
 
-    history = gan.train(iterations=2, batch_size=4, data=images, output_dir=str(tmp_path), verbose=0)
+    history = gan.train(
+        iterations=2, batch_size=4, data=images, output_dir=str(tmp_path), verbose=0
+    )
 
     assert len(history["g_loss"]) == 2
     for before, after in [

@@ -29,7 +29,9 @@ def test_short_real_run_moves_samples_toward_mnist(mnist_data_dir, tmp_path):
     gan = GAN(seed=0)
     noise = np.random.default_rng(1).normal(size=(500, gan.latent_dim))
     before = distance_to_data(gan.generate(500, noise=noise), data)
-    history = gan.train(iterations=600, sample_interval=300, data=data, output_dir=tmp_path, verbose=0)
+    history = gan.train(
+        iterations=600, sample_interval=300, data=data, output_dir=tmp_path, verbose=0
+    )
     after = distance_to_data(gan.generate(500, noise=noise), data)
 
     assert np.all(np.isfinite(history["g_loss"])) and np.all(np.isfinite(history["d_loss"]))

@@ -15,7 +15,12 @@ import pytest
 from keras import layers, ops
 
 from keras_gan import GAN
-from keras_gan.checkpoints import checkpoint_path, load_checkpoint, read_description, save_checkpoint
+from keras_gan.checkpoints import (
+    checkpoint_path,
+    load_checkpoint,
+    read_description,
+    save_checkpoint,
+)
 from keras_gan.plots import grid_paths, read_metrics
 
 REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -43,8 +48,13 @@ def finished_run(tmp_path_factory):
     folder = str(tmp_path_factory.mktemp("run"))
     gan = GAN(seed=0)
     history = gan.train(
-        iterations=10, batch_size=8, sample_interval=4, data=random_images(), output_dir=folder,
-        checkpoint_interval=4, verbose=0,
+        iterations=10,
+        batch_size=8,
+        sample_interval=4,
+        data=random_images(),
+        output_dir=folder,
+        checkpoint_interval=4,
+        verbose=0,
     )
     return gan, history, folder
 
@@ -66,7 +76,15 @@ def test_run_writes_metrics_plot_gif_checkpoint_and_generator(finished_run):
     for name in ("metrics.csv", "losses.png", "progress.gif", "checkpoint.npz", "generator.keras"):
         assert os.path.getsize(os.path.join(folder, name)) > 0, name
     metrics = read_metrics(os.path.join(folder, "metrics.csv"))
-    assert list(metrics) == ["iteration", "d_loss", "d_accuracy", "d_real", "d_fake", "g_loss", "time"]
+    assert list(metrics) == [
+        "iteration",
+        "d_loss",
+        "d_accuracy",
+        "d_real",
+        "d_fake",
+        "g_loss",
+        "time",
+    ]
     np.testing.assert_array_equal(metrics["iteration"], np.arange(1, 11))
     np.testing.assert_allclose(metrics["g_loss"], history["g_loss"], rtol=1e-5)
     from PIL import Image
@@ -80,7 +98,14 @@ def test_no_temporary_files_are_left_behind(finished_run):
 
 
 def test_log_interval_logs_every_kth_iteration(tmp_path):
-    GAN(seed=0).train(iterations=9, batch_size=8, data=random_images(), output_dir=tmp_path, log_interval=3, verbose=0)
+    GAN(seed=0).train(
+        iterations=9,
+        batch_size=8,
+        data=random_images(),
+        output_dir=tmp_path,
+        log_interval=3,
+        verbose=0,
+    )
     assert csv_iterations(tmp_path) == [3, 6, 9]
 
 
@@ -89,14 +114,20 @@ def test_uint8_data_trains_without_a_float_copy_of_the_dataset(tmp_path):
     # train() keeps uint8 pixels and scales each batch as it draws it.
     pixels = np.random.default_rng(0).integers(0, 256, (120000, 28, 28), dtype=np.uint8)  # 94 MB
     gan = GAN(seed=0, latent_dim=8)
-    gan.train(iterations=1, batch_size=8, data=pixels[:64], output_dir=tmp_path / "warm", verbose=0)  # compile first
+    gan.train(
+        iterations=1, batch_size=8, data=pixels[:64], output_dir=tmp_path / "warm", verbose=0
+    )  # compile first
     tracemalloc.start()
-    history = gan.train(iterations=4, batch_size=8, data=pixels, output_dir=tmp_path / "run", verbose=0)
+    history = gan.train(
+        iterations=4, batch_size=8, data=pixels, output_dir=tmp_path / "run", verbose=0
+    )
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert np.all(np.isfinite(history["d_loss"]))
     # What the peak holds is the checkpoint's copies of the weights (~35 MB), not the data.
-    assert peak < 0.5 * pixels.nbytes, f"peak {peak / 1e6:.1f} MB while training on {pixels.nbytes / 1e6:.1f} MB of uint8"
+    assert peak < 0.5 * pixels.nbytes, (
+        f"peak {peak / 1e6:.1f} MB while training on {pixels.nbytes / 1e6:.1f} MB of uint8"
+    )
 
 
 @pytest.mark.parametrize(
@@ -117,9 +148,18 @@ def test_uint8_data_trains_without_a_float_copy_of_the_dataset(tmp_path):
 def test_bad_input_is_a_clear_error_before_training(tmp_path, arguments, message):
     gan = GAN(seed=0)
     before = weights(gan.generator)
-    arguments = {"data": random_images(10), "output_dir": str(tmp_path / "out"), "verbose": 0, **arguments}
+    arguments = {
+        "data": random_images(10),
+        "output_dir": str(tmp_path / "out"),
+        "verbose": 0,
+        **arguments,
+    }
     with pytest.raises(ValueError, match=message):
-        gan.train(iterations=arguments.pop("iterations", 3), batch_size=arguments.pop("batch_size", 4), **arguments)
+        gan.train(
+            iterations=arguments.pop("iterations", 3),
+            batch_size=arguments.pop("batch_size", 4),
+            **arguments,
+        )
     assert gan.iteration == 0
     for old, new in zip(before, weights(gan.generator)):
         np.testing.assert_array_equal(old, new)
@@ -131,18 +171,29 @@ def test_overwrite_with_bad_data_deletes_nothing(finished_run, tmp_path):
     _, _, folder = finished_run
     before = sorted(os.listdir(folder))
     with pytest.raises(ValueError, match=r"must lie in \[-1, 1\]"):
-        GAN(seed=1).train(iterations=3, batch_size=4, data=random_images(10) * 255, output_dir=folder, overwrite=True, verbose=0)
+        GAN(seed=1).train(
+            iterations=3,
+            batch_size=4,
+            data=random_images(10) * 255,
+            output_dir=folder,
+            overwrite=True,
+            verbose=0,
+        )
     assert sorted(os.listdir(folder)) == before
 
 
-def test_a_fresh_run_into_a_folder_holding_a_run_goes_to_a_numbered_folder_beside_it(finished_run, capsys):
+def test_a_fresh_run_into_a_folder_holding_a_run_goes_to_a_numbered_folder_beside_it(
+    finished_run, capsys
+):
     _, _, folder = finished_run
     before = {name: os.path.getmtime(os.path.join(folder, name)) for name in os.listdir(folder)}
     gan = GAN(seed=1)
     gan.train(iterations=2, batch_size=8, data=random_images(), output_dir=folder, verbose=0)
     assert gan.output_dir == os.path.realpath(folder + "-2")
     assert csv_iterations(folder + "-2") == [1, 2]
-    assert {name: os.path.getmtime(os.path.join(folder, name)) for name in os.listdir(folder)} == before
+    assert {
+        name: os.path.getmtime(os.path.join(folder, name)) for name in os.listdir(folder)
+    } == before
     assert "holds an earlier run, kept as it is: this run writes to" in capsys.readouterr().out
 
 
@@ -170,24 +221,54 @@ def test_training_the_same_gan_again_continues_its_run_and_deletes_nothing(tmp_p
     # The classroom flow "raise ITERATIONS and run the cell again", even with overwrite=True.
     gan = GAN(seed=0)
     data = random_images()
-    gan.train(iterations=4, batch_size=8, sample_interval=2, data=data, output_dir=tmp_path, overwrite=True, verbose=0)
-    gan.train(iterations=8, batch_size=8, sample_interval=2, data=data, output_dir=tmp_path, overwrite=True, verbose=0)
+    gan.train(
+        iterations=4,
+        batch_size=8,
+        sample_interval=2,
+        data=data,
+        output_dir=tmp_path,
+        overwrite=True,
+        verbose=0,
+    )
+    gan.train(
+        iterations=8,
+        batch_size=8,
+        sample_interval=2,
+        data=data,
+        output_dir=tmp_path,
+        overwrite=True,
+        verbose=0,
+    )
     assert csv_iterations(tmp_path) == list(range(1, 9))
     assert grid_names(tmp_path) == ["0.png", "2.png", "4.png", "6.png", "8.png"]
     from PIL import Image
 
     assert Image.open(tmp_path / "progress.gif").n_frames == 5
-    gan.train(iterations=10, batch_size=8, sample_interval=2, data=data, verbose=0)  # no folder named: its own
+    gan.train(
+        iterations=10, batch_size=8, sample_interval=2, data=data, verbose=0
+    )  # no folder named: its own
     assert csv_iterations(tmp_path) == list(range(1, 11))
 
 
 def test_overwrite_starts_afresh(tmp_path):
     data = random_images()
-    GAN(seed=0).train(iterations=6, batch_size=8, sample_interval=3, data=data, output_dir=tmp_path, verbose=0)
-    GAN(seed=0).train(iterations=2, batch_size=8, sample_interval=3, data=data, output_dir=tmp_path, overwrite=True, verbose=0)
+    GAN(seed=0).train(
+        iterations=6, batch_size=8, sample_interval=3, data=data, output_dir=tmp_path, verbose=0
+    )
+    GAN(seed=0).train(
+        iterations=2,
+        batch_size=8,
+        sample_interval=3,
+        data=data,
+        output_dir=tmp_path,
+        overwrite=True,
+        verbose=0,
+    )
     assert csv_iterations(tmp_path) == [1, 2]
     assert grid_names(tmp_path) == ["0.png", "2.png"]
-    assert ".replaced-run" not in os.listdir(tmp_path)  # the replaced run is gone once the new one trained
+    assert ".replaced-run" not in os.listdir(
+        tmp_path
+    )  # the replaced run is gone once the new one trained
 
 
 def test_an_overwrite_that_fails_before_its_first_iteration_keeps_the_earlier_run(tmp_path):
@@ -198,22 +279,35 @@ def test_an_overwrite_that_fails_before_its_first_iteration_keeps_the_earlier_ru
             raise RuntimeError("this callback failed")
 
     data = random_images()
-    GAN(seed=0).train(iterations=4, batch_size=8, sample_interval=2, data=data, output_dir=tmp_path, verbose=0)
+    GAN(seed=0).train(
+        iterations=4, batch_size=8, sample_interval=2, data=data, output_dir=tmp_path, verbose=0
+    )
     files = lambda: {name: (tmp_path / name).read_bytes() for name in sorted(os.listdir(tmp_path))}
     before = files()
     with pytest.raises(RuntimeError, match="this callback failed"):
-        GAN(seed=1).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path, overwrite=True, verbose=0,
-                          callbacks=[FailsAtStart()])
+        GAN(seed=1).train(
+            iterations=4,
+            batch_size=8,
+            data=data,
+            output_dir=tmp_path,
+            overwrite=True,
+            verbose=0,
+            callbacks=[FailsAtStart()],
+        )
     assert files() == before
 
 
 def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
     data = random_images()
-    straight = GAN(seed=5).train(iterations=8, batch_size=8, data=data, output_dir=tmp_path / "a", verbose=0)
+    straight = GAN(seed=5).train(
+        iterations=8, batch_size=8, data=data, output_dir=tmp_path / "a", verbose=0
+    )
 
     GAN(seed=5).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path / "b", verbose=0)
     resumed_gan = GAN(seed=5)
-    resumed = resumed_gan.train(iterations=8, batch_size=8, data=data, output_dir=tmp_path / "b", resume=True, verbose=0)
+    resumed = resumed_gan.train(
+        iterations=8, batch_size=8, data=data, output_dir=tmp_path / "b", resume=True, verbose=0
+    )
 
     assert resumed_gan.iteration == 8
     np.testing.assert_allclose(resumed["g_loss"], straight["g_loss"][4:], rtol=1e-4)
@@ -224,26 +318,47 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
 def test_resume_takes_the_learning_rate_given_says_so_and_saves_it(tmp_path, capsys):
     # Adam keeps its learning rate as a variable: restoring it silently undid the setting given.
     data = random_images()
-    GAN(seed=0, learning_rate=1e-3).train(iterations=2, batch_size=8, data=data, output_dir=tmp_path, verbose=0)
+    GAN(seed=0, learning_rate=1e-3).train(
+        iterations=2, batch_size=8, data=data, output_dir=tmp_path, verbose=0
+    )
     gan = GAN(seed=0, learning_rate=5e-4)
     gan.train(iterations=4, batch_size=8, data=data, output_dir=tmp_path, resume=True, verbose=0)
     assert float(gan.discriminator.optimizer.learning_rate) == pytest.approx(5e-4)
     assert float(gan.combined.optimizer.learning_rate) == pytest.approx(5e-4)
-    assert "Resuming with learning_rate=0.0005 (the checkpoint's run had 0.001)" in capsys.readouterr().out
+    assert (
+        "Resuming with learning_rate=0.0005 (the checkpoint's run had 0.001)"
+        in capsys.readouterr().out
+    )
     assert read_description(checkpoint_path(str(tmp_path)))["settings"]["learning_rate"] == 5e-4
-    assert int(gan.combined.optimizer.iterations) == 4  # the rest of the optimizer state did come back
+    assert (
+        int(gan.combined.optimizer.iterations) == 4
+    )  # the rest of the optimizer state did come back
 
 
 def test_resume_with_another_architecture_is_a_clear_error(finished_run):
     _, _, folder = finished_run
     with pytest.raises(ValueError, match="latent_dim 100 there, 64 here"):
-        GAN(latent_dim=64).train(iterations=12, batch_size=8, data=random_images(), output_dir=folder, resume=True, verbose=0)
+        GAN(latent_dim=64).train(
+            iterations=12,
+            batch_size=8,
+            data=random_images(),
+            output_dir=folder,
+            resume=True,
+            verbose=0,
+        )
 
 
 def test_resume_with_other_output_kind_is_a_clear_error(finished_run):
     _, _, folder = finished_run
     with pytest.raises(ValueError, match="from_logits False there, True here"):
-        GAN(from_logits=True).train(iterations=12, batch_size=8, data=random_images(), output_dir=folder, resume=True, verbose=0)
+        GAN(from_logits=True).train(
+            iterations=12,
+            batch_size=8,
+            data=random_images(),
+            output_dir=folder,
+            resume=True,
+            verbose=0,
+        )
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
@@ -278,7 +393,9 @@ class NaNDiscriminatorGAN(GAN):
 
 def test_nan_loss_stops_the_run_with_a_clear_message(tmp_path):
     with pytest.raises(FloatingPointError, match="diverged at iteration 1: d_loss is nan"):
-        NaNDiscriminatorGAN(seed=0).train(iterations=5, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0)
+        NaNDiscriminatorGAN(seed=0).train(
+            iterations=5, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0
+        )
 
 
 def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
@@ -290,14 +407,18 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
         gan.train(iterations=8, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0)
     restored = load_checkpoint(GAN(seed=1), checkpoint_path(str(tmp_path)))
     assert restored.iteration == 4
-    assert all(np.all(np.isfinite(ops.convert_to_numpy(v))) for v in restored.discriminator.variables)
+    assert all(
+        np.all(np.isfinite(ops.convert_to_numpy(v))) for v in restored.discriminator.variables
+    )
 
 
 def test_overwrite_removes_the_earlier_checkpoint_before_training(tmp_path):
     data = random_images()
     GAN(seed=0).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path, verbose=0)
     with pytest.raises(FloatingPointError):
-        NaNDiscriminatorGAN(seed=0).train(iterations=4, batch_size=8, data=data, output_dir=tmp_path, overwrite=True, verbose=0)
+        NaNDiscriminatorGAN(seed=0).train(
+            iterations=4, batch_size=8, data=data, output_dir=tmp_path, overwrite=True, verbose=0
+        )
     # The failed new run must not leave the old run's checkpoint beside its own log to resume.
     assert not os.path.exists(checkpoint_path(str(tmp_path)))
 
@@ -308,13 +429,29 @@ def test_training_up_to_an_iteration_already_reached_is_a_clear_error(finished_r
         gan.train(iterations=10, batch_size=8, data=random_images(), output_dir=folder, verbose=0)
 
 
-def test_continuing_its_own_run_with_resume_or_overwrite_still_checks_and_says_what_it_does(tmp_path, capsys):
+def test_continuing_its_own_run_with_resume_or_overwrite_still_checks_and_says_what_it_does(
+    tmp_path, capsys
+):
     gan = GAN(seed=0)
     gan.train(iterations=3, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0)
     with pytest.raises(ValueError, match="already trained 3 iterations"):
-        gan.train(iterations=2, batch_size=8, data=random_images(), output_dir=tmp_path, resume=True, verbose=0)
+        gan.train(
+            iterations=2,
+            batch_size=8,
+            data=random_images(),
+            output_dir=tmp_path,
+            resume=True,
+            verbose=0,
+        )
     capsys.readouterr()
-    gan.train(iterations=4, batch_size=8, data=random_images(), output_dir=tmp_path, overwrite=True, verbose=0)
+    gan.train(
+        iterations=4,
+        batch_size=8,
+        data=random_images(),
+        output_dir=tmp_path,
+        overwrite=True,
+        verbose=0,
+    )
     assert "overwrite=True is ignored: this GAN continues its own run" in capsys.readouterr().out
     assert csv_iterations(tmp_path) == [1, 2, 3, 4]
 
@@ -323,19 +460,24 @@ def test_training_up_to_an_iteration_already_reached_makes_no_folder(finished_ru
     gan, _, _ = finished_run
     new_folder = tmp_path / "second"
     with pytest.raises(ValueError, match="already trained 10 iterations"):
-        gan.train(iterations=5, batch_size=8, data=random_images(), output_dir=new_folder, verbose=0)
+        gan.train(
+            iterations=5, batch_size=8, data=random_images(), output_dir=new_folder, verbose=0
+        )
     assert not new_folder.exists()
 
 
 def test_a_fresh_run_never_deletes_numbered_pictures_of_yours(tmp_path):
     (tmp_path / "1.png").write_bytes(b"a user's own picture")
-    GAN(seed=0).train(iterations=2, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0)
+    GAN(seed=0).train(
+        iterations=2, batch_size=8, data=random_images(), output_dir=tmp_path, verbose=0
+    )
     assert (tmp_path / "1.png").read_bytes() == b"a user's own picture"
     assert sorted(os.listdir(tmp_path)) == ["1.png"]
 
 
 # --------------------------------------------------------------------------------------------
 # Stopping: Ctrl-C, twice; a process killed mid-save.
+
 
 def run_python(code, **kwargs):
     env = {**os.environ, "PYTHONPATH": REPOSITORY_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -354,7 +496,11 @@ TRAIN_SCRIPT = """
 
 def start_long_run(folder):
     """A run of TRAIN_SCRIPT in its own process, once it has logged 5 iterations."""
-    process = run_python(TRAIN_SCRIPT.format(iterations=100000, folder=folder, resume=False), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = run_python(
+        TRAIN_SCRIPT.format(iterations=100000, folder=folder, resume=False),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and process.poll() is None:
         if os.path.exists(os.path.join(folder, "metrics.csv")) and len(csv_iterations(folder)) >= 5:
@@ -379,11 +525,14 @@ def test_interrupted_run_can_resume(tmp_path):
     target = stopped_at + 6
     resume = run_python(
         TRAIN_SCRIPT.format(iterations=target, folder=folder, resume=True),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     output = resume.communicate(timeout=120)[0].decode()
     assert resume.returncode == 0, output
-    assert csv_iterations(folder) == list(range(1, target + 1)), "same numbering, no duplicated rows"
+    assert csv_iterations(folder) == list(range(1, target + 1)), (
+        "same numbering, no duplicated rows"
+    )
     assert load_checkpoint(GAN(), checkpoint_path(folder)).iteration == target
 
 

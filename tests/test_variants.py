@@ -28,7 +28,9 @@ def moved(before, variables):
 
 def labelled_images(count=32, seed=0, num_classes=10):
     rng = np.random.default_rng(seed)
-    return rng.uniform(-1, 1, (count, 28, 28, 1)).astype("float32"), rng.integers(0, num_classes, count)
+    return rng.uniform(-1, 1, (count, 28, 28, 1)).astype("float32"), rng.integers(
+        0, num_classes, count
+    )
 
 
 def source_lines(module):
@@ -42,12 +44,19 @@ def test_each_variant_is_a_small_subclass_that_does_not_copy_the_loop(variant):
 
     module = sys.modules[variant.__module__]
     assert issubclass(variant, GAN) and source_lines(module) < 120
-    for method in ("train", "train_iteration", "train_discriminator", "train_generator", "run_iteration"):
+    for method in (
+        "train",
+        "train_iteration",
+        "train_discriminator",
+        "train_generator",
+        "run_iteration",
+    ):
         assert method not in vars(variant), f"{variant.__name__} copies {method}"
 
 
 # --------------------------------------------------------------------------------------------
 # CGAN
+
 
 @pytest.fixture(scope="module")
 def cgan():
@@ -61,10 +70,16 @@ def test_cgan_networks_take_the_label_and_the_combined_model_passes_it_to_both(c
     labels = ops.convert_to_tensor(np.array([0, 3, 7, 9], "int32"))
     fakes = cgan.generator([noise, labels], training=False)
     expected = cgan.discriminator([fakes, labels], training=False)
-    np.testing.assert_allclose(ops.convert_to_numpy(cgan.combined([noise, labels], training=False)),
-                               ops.convert_to_numpy(expected), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(cgan.combined([noise, labels], training=False)),
+        ops.convert_to_numpy(expected),
+        rtol=1e-5,
+        atol=1e-6,
+    )
     # The label matters: the same noise makes another image for another class.
-    other = cgan.generator([noise, ops.convert_to_tensor(np.array([1, 4, 8, 2], "int32"))], training=False)
+    other = cgan.generator(
+        [noise, ops.convert_to_tensor(np.array([1, 4, 8, 2], "int32"))], training=False
+    )
     assert not np.allclose(ops.convert_to_numpy(fakes), ops.convert_to_numpy(other))
 
 
@@ -74,7 +89,9 @@ def test_cgan_generates_the_classes_asked_for(cgan):
     np.testing.assert_allclose(sevens, cgan.generate(3, labels=[7, 7, 7], noise=noise), atol=1e-6)
     assert not np.allclose(sevens, cgan.generate(3, labels=[1, 2, 3], noise=noise))
     assert cgan.generate(5).shape == (5, 28, 28, 1)
-    np.testing.assert_array_equal(cgan.generate(4, labels=2, seed=1), cgan.generate(4, labels=2, seed=1))
+    np.testing.assert_array_equal(
+        cgan.generate(4, labels=2, seed=1), cgan.generate(4, labels=2, seed=1)
+    )
 
 
 def test_cgan_grid_has_one_class_per_row_and_one_noise_per_column(cgan):
@@ -91,13 +108,19 @@ def test_cgan_freeze_holds_on_both_paths(one_call, tmp_path):
     images, labels = labelled_images()
     d_before, g_before = values(gan.discriminator.weights), values(gan.generator.weights)
     gan.train_discriminator([images[:BATCH], labels[:BATCH]], gan.generator_inputs(BATCH))
-    assert any(moved(d_before, gan.discriminator.weights)) and not any(moved(g_before, gan.generator.weights))
+    assert any(moved(d_before, gan.discriminator.weights)) and not any(
+        moved(g_before, gan.generator.weights)
+    )
     d_before, g_before = values(gan.discriminator.weights), values(gan.generator.trainable_weights)
     gan.train_generator(gan.generator_inputs(BATCH))
-    assert not any(moved(d_before, gan.discriminator.weights)) and all(moved(g_before, gan.generator.trainable_weights))
+    assert not any(moved(d_before, gan.discriminator.weights)) and all(
+        moved(g_before, gan.generator.trainable_weights)
+    )
     # And through train(), on the path chosen:
     d_before = values(gan.discriminator.weights)
-    history = gan.train(iterations=3, batch_size=BATCH, data=(images, labels), output_dir=tmp_path, verbose=0)
+    history = gan.train(
+        iterations=3, batch_size=BATCH, data=(images, labels), output_dir=tmp_path, verbose=0
+    )
     assert all(np.isfinite(history["g_loss"])) and any(moved(d_before, gan.discriminator.weights))
 
 
@@ -116,11 +139,19 @@ def test_cgan_bad_labelled_data_is_a_clear_error_before_training(cgan, data, mes
     images, labels = labelled_images()
     before = values(cgan.generator.weights)
     with pytest.raises(ValueError, match=message):
-        cgan.train(iterations=cgan.iteration + 2, batch_size=4, data=data(images, labels), output_dir=tmp_path, verbose=0)
+        cgan.train(
+            iterations=cgan.iteration + 2,
+            batch_size=4,
+            data=data(images, labels),
+            output_dir=tmp_path,
+            verbose=0,
+        )
     assert not any(moved(before, cgan.generator.weights)) and not os.listdir(tmp_path)
 
 
-@pytest.mark.parametrize("labels, message", [(10, "0..9"), ([1, 2], r"shape \(2,\)"), ([0.5, 1, 2], "whole numbers")])
+@pytest.mark.parametrize(
+    "labels, message", [(10, "0..9"), ([1, 2], r"shape \(2,\)"), ([0.5, 1, 2], "whole numbers")]
+)
 def test_cgan_bad_labels_to_generate_are_clear_errors(cgan, labels, message):
     with pytest.raises(ValueError, match=message):
         cgan.generate(3, labels=labels)
@@ -136,6 +167,7 @@ def test_load_mnist_gives_the_labels_a_cgan_trains_on(mnist_data_dir):
 # --------------------------------------------------------------------------------------------
 # LSGAN and WGAN: the loss, the targets, the output.
 
+
 def loss_of_a_step_by_hand(gan, loss):
     """The loss D's step reports on a real batch, and the same loss computed by hand from D's
     outputs (before the step) and the real target."""
@@ -150,7 +182,9 @@ def test_lsgan_is_the_squared_error_on_a_linear_output():
     gan = LSGAN(seed=0, latent_dim=16)
     assert gan.discriminator.layers[-1].activation.__name__ == "linear"
     assert (gan.real_target, gan.fake_target, gan.valid_target) == (1.0, 0.0, 1.0)
-    reported, expected = loss_of_a_step_by_hand(gan, lambda scores, target: np.mean((scores - target) ** 2))
+    reported, expected = loss_of_a_step_by_hand(
+        gan, lambda scores, target: np.mean((scores - target) ** 2)
+    )
     assert reported == pytest.approx(expected, rel=1e-4)
 
 
@@ -158,21 +192,35 @@ def test_wgan_critic_targets_loss_and_clipped_weights_on_both_paths(tmp_path):
     for one_call in (False, True):
         gan = WGAN(seed=0, latent_dim=16, one_call=one_call)
         assert (gan.real_target, gan.fake_target, gan.valid_target) == (-1.0, 1.0, -1.0)
-        assert gan.d_steps == 5 and isinstance(gan.discriminator.optimizer, keras.optimizers.RMSprop)
+        assert gan.d_steps == 5 and isinstance(
+            gan.discriminator.optimizer, keras.optimizers.RMSprop
+        )
         assert float(gan.discriminator.optimizer.learning_rate) == pytest.approx(5e-5)
         assert gan.discriminator.layers[-1].activation.__name__ == "linear"
         images = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
-        history = gan.train(iterations=2, batch_size=BATCH, data=images, output_dir=tmp_path / str(one_call), verbose=0)
+        history = gan.train(
+            iterations=2,
+            batch_size=BATCH,
+            data=images,
+            output_dir=tmp_path / str(one_call),
+            verbose=0,
+        )
         weights = values(gan.discriminator.weights)
         assert max(np.abs(w).max() for w in weights) <= 0.01 + 1e-7, "every critic weight clipped"
-        assert int(gan.discriminator.optimizer.iterations) == 2 * 5 * 2  # 5 critic steps, real + fake
+        assert (
+            int(gan.discriminator.optimizer.iterations) == 2 * 5 * 2
+        )  # 5 critic steps, real + fake
         assert set(history) == {"d_loss", "wasserstein", "d_real", "d_fake", "g_loss"}
-        np.testing.assert_allclose(history["wasserstein"], np.subtract(history["d_real"], history["d_fake"]), atol=1e-6)
+        np.testing.assert_allclose(
+            history["wasserstein"], np.subtract(history["d_real"], history["d_fake"]), atol=1e-6
+        )
 
 
 def test_wgan_loss_is_the_mean_of_target_times_score():
     gan = WGAN(seed=0, latent_dim=16)
-    reported, expected = loss_of_a_step_by_hand(gan, lambda scores, target: np.mean(target * scores))
+    reported, expected = loss_of_a_step_by_hand(
+        gan, lambda scores, target: np.mean(target * scores)
+    )
     assert reported == pytest.approx(expected, rel=1e-4)
 
 
@@ -192,20 +240,28 @@ def test_settings_that_mean_nothing_for_a_variant_are_refused(variant, settings,
         variant(**settings)
 
 
-@pytest.mark.parametrize("make", [
-    lambda **kw: GAN(seed=0, latent_dim=16, **kw),
-    lambda **kw: DCGAN(img_shape=(16, 16, 1), filters=8, latent_dim=16, seed=0, **kw),
-    lambda **kw: CGAN(seed=0, latent_dim=16, filters=8, **kw),
-    lambda **kw: LSGAN(seed=0, latent_dim=16, **kw),
-    lambda **kw: WGAN(seed=0, latent_dim=16, **kw),
-], ids=["gan", "dcgan", "cgan", "lsgan", "wgan"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **kw: GAN(seed=0, latent_dim=16, **kw),
+        lambda **kw: DCGAN(img_shape=(16, 16, 1), filters=8, latent_dim=16, seed=0, **kw),
+        lambda **kw: CGAN(seed=0, latent_dim=16, filters=8, **kw),
+        lambda **kw: LSGAN(seed=0, latent_dim=16, **kw),
+        lambda **kw: WGAN(seed=0, latent_dim=16, **kw),
+    ],
+    ids=["gan", "dcgan", "cgan", "lsgan", "wgan"],
+)
 def test_every_model_makes_its_fakes_in_training_mode_when_asked(make):
     gan = make(fakes_in_training_mode=True)
     inputs = gan.generator_inputs(8, rng=np.random.default_rng(0))
     fakes = gan.fake_batch(inputs)
     images = ops.convert_to_numpy(fakes[0] if isinstance(fakes, list) else fakes)
-    np.testing.assert_allclose(images, ops.convert_to_numpy(gan.generator(inputs, training=True)), atol=1e-5)
-    assert not np.allclose(images, ops.convert_to_numpy(gan.generator(inputs, training=False)), atol=1e-4)
+    np.testing.assert_allclose(
+        images, ops.convert_to_numpy(gan.generator(inputs, training=True)), atol=1e-5
+    )
+    assert not np.allclose(
+        images, ops.convert_to_numpy(gan.generator(inputs, training=False)), atol=1e-4
+    )
 
 
 def test_a_variant_and_an_architecture_combine_by_inheritance(tmp_path):
@@ -216,11 +272,18 @@ def test_a_variant_and_an_architecture_combine_by_inheritance(tmp_path):
     assert any(isinstance(layer, layers.Conv2D) for layer in gan.discriminator.layers)
     assert isinstance(gan.discriminator.loss, keras.losses.MeanSquaredError)
     data = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 1)).astype("float32")
-    assert np.all(np.isfinite(gan.train(iterations=2, batch_size=4, data=data, output_dir=tmp_path, verbose=0)["d_loss"]))
+    assert np.all(
+        np.isfinite(
+            gan.train(iterations=2, batch_size=4, data=data, output_dir=tmp_path, verbose=0)[
+                "d_loss"
+            ]
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Real MNIST: a short run moves each variant toward real digits.
+
 
 def pixel_histogram_distance(samples, data):
     """L1 distance between the 4-bin pixel histograms of samples and real images, both in [-1, 1]."""
@@ -232,7 +295,9 @@ def pixel_histogram_distance(samples, data):
 # the pixel histogram first (measured 2026-11-29: LSGAN Frechet 223 -> 221 at 600, 144 at 1500).
 @pytest.mark.slow
 @pytest.mark.parametrize("variant, iterations", [(CGAN, 600), (LSGAN, 1500), (WGAN, 600)])
-def test_short_real_run_moves_each_variant_toward_mnist(variant, iterations, mnist_data_dir, tmp_path):
+def test_short_real_run_moves_each_variant_toward_mnist(
+    variant, iterations, mnist_data_dir, tmp_path
+):
     from keras_gan.datasets import to_float
     from keras_gan.metrics import evaluate_gan
 
@@ -241,10 +306,16 @@ def test_short_real_run_moves_each_variant_toward_mnist(variant, iterations, mni
     data = load_mnist(mnist_data_dir, with_labels=variant is CGAN)
     images = to_float(reference)
     before = evaluate_gan(gan, reference, 1000)
-    before_histogram = pixel_histogram_distance(gan.generate(1000, seed=1, **labels_for(gan)), images)
-    gan.train(iterations=iterations, data=data, output_dir=tmp_path, sample_interval=iterations, verbose=0)
+    before_histogram = pixel_histogram_distance(
+        gan.generate(1000, seed=1, **labels_for(gan)), images
+    )
+    gan.train(
+        iterations=iterations, data=data, output_dir=tmp_path, sample_interval=iterations, verbose=0
+    )
     after = evaluate_gan(gan, reference, 1000)
-    after_histogram = pixel_histogram_distance(gan.generate(1000, seed=1, **labels_for(gan)), images)
+    after_histogram = pixel_histogram_distance(
+        gan.generate(1000, seed=1, **labels_for(gan)), images
+    )
     assert after["frechet_distance"] < 0.8 * before["frechet_distance"], (before, after)
     assert after_histogram < 0.5 * before_histogram, (before_histogram, after_histogram)
     if variant is CGAN:  # it draws the digit it is asked for far more often than chance (10%)

@@ -91,7 +91,9 @@ def classifier_outputs(samples, name="samples"):
     model = load_classifier()
     features, probabilities = [], []
     for start in range(0, len(images), BATCH_SIZE):
-        batch_features, batch_probabilities = model.predict_on_batch(images[start : start + BATCH_SIZE])
+        batch_features, batch_probabilities = model.predict_on_batch(
+            images[start : start + BATCH_SIZE]
+        )
         features.append(np.asarray(batch_features))
         probabilities.append(np.asarray(batch_probabilities))
     return (
@@ -164,7 +166,9 @@ def _frechet_from_features(features_1, features_2, names=("real", "fake")):
     # round-off as scipy.linalg.sqrtm on the non-symmetric S1 S2 gives.
     sqrt_covariance_1 = _symmetric_sqrt(covariance_1)
     middle = sqrt_covariance_1 @ covariance_2 @ sqrt_covariance_1
-    trace_sqrt_product = np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum()
+    trace_sqrt_product = np.sqrt(
+        np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)
+    ).sum()
     distance = (
         np.sum((mean_1 - mean_2) ** 2)
         + np.trace(covariance_1)
@@ -203,7 +207,9 @@ def conditional_accuracy(samples, labels):
 def _accuracy_from_probabilities(probabilities, labels):
     labels = np.asarray(labels)
     if labels.shape != (len(probabilities),):
-        raise ValueError(f"labels has shape {labels.shape}: pass one digit per sample, shape ({len(probabilities)},).")
+        raise ValueError(
+            f"labels has shape {labels.shape}: pass one digit per sample, shape ({len(probabilities)},)."
+        )
     return float(np.mean(probabilities.argmax(axis=1) == labels))
 
 

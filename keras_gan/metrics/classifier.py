@@ -11,7 +11,9 @@ import os
 import keras
 from keras import layers
 
-WEIGHTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mnist_classifier.weights.h5")
+WEIGHTS_PATH = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "mnist_classifier.weights.h5"
+)
 RECORD_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mnist_classifier.json")
 FEATURES_LAYER = "features"
 

@@ -15,7 +15,6 @@ import os
 import sys
 
 import keras
-import numpy as np
 
 from keras_gan import datasets
 from keras_gan.metrics import classifier as classifier_module
@@ -26,7 +25,10 @@ def train(data_dir=None, epochs=4, batch_size=128, seed=1337, output_dir=None):
     keras.utils.set_random_seed(seed)
     x_train, y_train = datasets.load_mnist(data_dir, "train", with_labels=True)
     x_test, y_test = datasets.load_mnist(data_dir, "test", with_labels=True)
-    x_train, x_test = datasets.scale_images(x_train), datasets.scale_images(x_test)  # the [-1, 1] GANs make
+    x_train, x_test = (
+        datasets.scale_images(x_train),
+        datasets.scale_images(x_test),
+    )  # the [-1, 1] GANs make
 
     model = classifier_module.build_classifier()
     model.compile(
@@ -64,7 +66,9 @@ def train(data_dir=None, epochs=4, batch_size=128, seed=1337, output_dir=None):
         "date": datetime.date.today().isoformat(),
         "command": "python -m keras_gan.metrics.train_classifier " + " ".join(sys.argv[1:]),
     }
-    with open(os.path.join(output_dir, os.path.basename(classifier_module.RECORD_PATH)), "w") as stream:
+    with open(
+        os.path.join(output_dir, os.path.basename(classifier_module.RECORD_PATH)), "w"
+    ) as stream:
         json.dump(record, stream, indent=2)
         stream.write("\n")
     return record
