@@ -37,7 +37,7 @@ os.environ["XLA_FLAGS"] = (
 import arithmetic  # noqa: E402  benchmarks/arithmetic.py, beside this script
 import keras  # noqa: E402
 
-from keras_gan import DCGAN, GAN, datasets  # noqa: E402
+from keras_gan import DCGAN, GAN, compiled, datasets  # noqa: E402
 
 KINDS = ("matrix products", "optimizer updates", "copies", "the rest")
 # `%name = f32[2,3]{1,0} opcode(operands), ..., calls=%computation, ..., op_name="jit(iteration)/adam/sub"`
@@ -123,7 +123,7 @@ def profile(args, trace_dir):
     def iterations(n):  # each call waits for its logs: the time is the iterations' own
         start = time.perf_counter()
         for _ in range(n):
-            gan.run_iteration(
+            compiled.run_iteration(gan, 
                 [gan.sample_batch(images, batch)],
                 [gan.generator_inputs(batch)],
                 gan.generator_inputs(batch),

@@ -22,7 +22,7 @@ Variants (the references are in reference_loops.py):
   train()          keras_gan's loop as shipped (one compiled call per iteration, jit_compile
                    "auto"), verbose=0, with its standard callbacks (grids, loss plot, metrics log)
   train() no-jit   the same without XLA (jit_compile=False): what XLA is worth on this backend
-  train() 4 calls  the same with one_call=False: the four Keras calls the classic code makes
+  train() 4 calls  the same with compile_iteration=False: the four Keras calls the classic code makes
   bare steps       gan.run_iteration in a plain loop, no callbacks: what the callbacks cost
   seed loop        the 2018 Keras-GAN loop (mlp, dcgan)
   fused TF XLA     the TensorFlow tutorial's fused step (mlp: plain TF, beside any backend;
@@ -50,7 +50,7 @@ import arithmetic  # noqa: E402  benchmarks/arithmetic.py, beside this script
 import keras  # noqa: E402
 import reference_loops  # noqa: E402
 
-from keras_gan import CGAN, DCGAN, GAN, LSGAN, WGAN, datasets  # noqa: E402
+from keras_gan import CGAN, DCGAN, GAN, LSGAN, WGAN, compiled, datasets  # noqa: E402
 
 MODELS = {"mlp": GAN, "dcgan": DCGAN, "cgan": CGAN, "lsgan": LSGAN, "wgan": WGAN}
 LABELS = {
@@ -118,7 +118,7 @@ class BareSteps:
         for _ in range(n):
             real_batches = [gan.sample_batch(self.data, batch_size) for _ in range(gan.d_steps)]
             d_inputs = [gan.generator_inputs(batch_size) for _ in range(gan.d_steps)]
-            gan.run_iteration(real_batches, d_inputs, gan.generator_inputs(batch_size))
+            compiled.run_iteration(gan, real_batches, d_inputs, gan.generator_inputs(batch_size))
         return n / (time.perf_counter() - start)
 
 
@@ -173,7 +173,7 @@ def make_runners(model, batch_size, variants, data):
                 )
         elif variant == "train-4-calls":
             runners[variant] = OurTrain(
-                make_gan(model, one_call=False), data.for_model(model), batch_size
+                make_gan(model, compile_iteration=False), data.for_model(model), batch_size
             )
         elif variant == "bare":
             runners[variant] = BareSteps(make_gan(model), data.for_model(model), batch_size)

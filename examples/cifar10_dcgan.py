@@ -7,10 +7,10 @@ Ctrl-C stops cleanly and saves a checkpoint; add --resume to carry on from it.
 """
 
 from keras_gan import DCGAN
-from keras_gan.cli import errors_in_one_line, example_parser
+from keras_gan.script import command_line, errors_in_one_line
 from keras_gan.datasets import load_cifar10
 
-args = example_parser(
+args = command_line(
     __doc__, iterations=20000, batch_size=64, sample_interval=500, output_dir="images/cifar10_dcgan"
 ).parse_args()
 

@@ -8,10 +8,10 @@ Ctrl-C stops cleanly and saves a checkpoint; add --resume to carry on from it.
 """
 
 from keras_gan import DCGAN
-from keras_gan.cli import errors_in_one_line, example_parser
+from keras_gan.script import command_line, errors_in_one_line
 from keras_gan.datasets import load_image_folder
 
-parser = example_parser(
+parser = command_line(
     __doc__,
     iterations=20000,
     batch_size=64,

@@ -7,10 +7,10 @@ Ctrl-C stops cleanly and saves a checkpoint; add --resume to carry on from it.
 """
 
 from keras_gan import DCGAN
-from keras_gan.cli import errors_in_one_line, example_parser
+from keras_gan.script import command_line, errors_in_one_line
 from keras_gan.datasets import load_mnist
 
-args = example_parser(
+args = command_line(
     __doc__, iterations=5000, batch_size=32, sample_interval=200, output_dir="images/mnist_dcgan"
 ).parse_args()
 

@@ -22,6 +22,7 @@ from keras_gan.files import atomic_path
 CHECKPOINT_NAME = "checkpoint.npz"
 GENERATOR_NAME = "generator.keras"
 FORMAT = 2  # the layout of the arrays below; an older file gets a clear error
+RENAMED_SETTINGS = {"one_call": "compile_iteration"}  # old name -> new, in older checkpoints
 
 
 def checkpoint_path(output_dir):
@@ -40,10 +41,10 @@ def _models(gan):
     """The GAN's models whose variables a checkpoint keeps, by attribute name (combined only
     shares G's and D's variables, so it adds none)."""
     named, seen = {}, set()
-    for name, value in vars(gan).items():
-        if isinstance(value, keras.Model) and not {id(v) for v in value.variables} <= seen:
-            named[name] = value
-            seen.update(id(v) for v in value.variables)
+    for name, model in vars(gan).items():
+        if isinstance(model, keras.Model) and not {id(v) for v in model.variables} <= seen:
+            named[name] = model
+            seen.update(id(v) for v in model.variables)
     return named
 
 
@@ -141,6 +142,12 @@ def read_description(path):
             f"{path} was written by an older keras_gan (checkpoint format {description.get('format', 1)}, "
             f"this one reads {FORMAT}): train it afresh, or load it with the keras_gan that wrote it."
         )
+    for record in ("arguments", "settings"):
+        if description.get(record):
+            description[record] = {
+                RENAMED_SETTINGS.get(name, name): value
+                for name, value in description[record].items()
+            }
     return description
 
 
@@ -220,6 +227,24 @@ def load_checkpoint(gan, path):
     return gan
 
 
+def checkpoint_class(description, path):
+    """The class that wrote a checkpoint, imported; a clear error where it cannot be."""
+    module_name, _, class_name = description["class"].rpartition(".")
+    try:
+        if module_name == "__main__" or "<locals>" in class_name:
+            raise ImportError(f"{class_name} is defined in {module_name}")
+        cls = importlib.import_module(module_name)
+        for part in class_name.split("."):
+            cls = getattr(cls, part)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(
+            f"{path} was written by {description['class']}, which cannot be imported here ({error}). "
+            f"Load it in Python where {class_name} is defined: gan = {class_name}(...); "
+            f"keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
+        ) from None
+    return cls
+
+
 def load_gan(path, **overrides):
     """Rebuild the GAN that wrote a checkpoint (a run folder or its checkpoint.npz) and load it.
 
@@ -235,16 +260,5 @@ def load_gan(path, **overrides):
             f"{path} was written by a {class_name} built with arguments that cannot be stored: "
             f"build it yourself in Python and call keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
         )
-    try:
-        if module_name == "__main__" or "<locals>" in class_name:
-            raise ImportError(f"{class_name} is defined in {module_name}")
-        cls = importlib.import_module(module_name)
-        for part in class_name.split("."):
-            cls = getattr(cls, part)
-    except (ImportError, AttributeError) as error:
-        raise ValueError(
-            f"{path} was written by {description['class']}, which cannot be imported here ({error}). "
-            f"Load it in Python where {class_name} is defined: gan = {class_name}(...); "
-            f"keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
-        ) from None
+    cls = checkpoint_class(description, path)
     return load_checkpoint(cls(**{**description["arguments"], **overrides}), path)

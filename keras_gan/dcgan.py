@@ -13,21 +13,37 @@ stride-2 convolutions. So square sizes 4 * 2^k (8, 16, 32, 64, 128, ...) and 7 *
 import keras
 from keras import layers
 
+from keras_gan import checks
 from keras_gan.gan import GAN
 from keras_gan.layers import FreezeSafeBatchNormalization
+from keras_gan.settings import Setting
 
 BASE_SIZES = (4, 7)
 KERNEL_SIZE = 4  # divisible by the stride 2, which avoids checkerboard artefacts
 
 
+def dcgan_image_shape(shape):
+    """An image shape a DCGAN can build (square, 4 * 2^k or 7 * 2^k on a side)."""
+    shape = checks.image_shape(shape)
+    feature_map_plan(shape)
+    return shape
+
+
 class DCGAN(GAN):
     """Convolutional generator and discriminator, sized from `img_shape`."""
 
-    def __init__(self, img_shape=(28, 28, 1), filters=64, **gan_settings):
-        # `filters` is the width of the largest feature maps; each halving of the size doubles it.
-        self.filters = filters
-        self.base_size, self.doublings = feature_map_plan(img_shape)
-        super().__init__(img_shape=img_shape, **gan_settings)
+    img_shape = GAN.img_shape.replace(check=dcgan_image_shape)
+    filters = Setting(64, checks.whole_number(1), "width of the largest feature maps (G's last)")
+
+    @property
+    def base_size(self):
+        """The side of G's first feature map: 4 or 7."""
+        return feature_map_plan(self.img_shape)[0]
+
+    @property
+    def doublings(self):
+        """How many stride-2 layers grow the first feature map into the image."""
+        return feature_map_plan(self.img_shape)[1]
 
     def build_generator(self):
         """Noise -> `upsample` -> image."""
@@ -105,10 +121,10 @@ def feature_map_plan(img_shape):
                 return base_size, doublings
     working = sorted(base * 2**k for base in BASE_SIZES for k in range(1, 6))
     raise ValueError(
-        f"DCGAN cannot build images of shape {tuple(img_shape)}: it needs square images whose "
-        f"size is 4 * 2^k or 7 * 2^k, i.e. one of {', '.join(map(str, working))}, ... "
+        f"must be square, 4 * 2^k or 7 * 2^k on a side, i.e. one of "
+        f"{', '.join(map(str, working))}, ... "
         "Resize your images (load_image_folder(path, image_size=64) does it) or subclass "
-        "DCGAN and override the builders."
+        "DCGAN and override the builders"
     )
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from keras import layers, ops
 
-from keras_gan import DCGAN, GAN
+from keras_gan import DCGAN, GAN, compiled
 from keras_gan.checkpoints import checkpoint_path, load_checkpoint
 
 BATCH = 8
@@ -19,14 +19,14 @@ def random_images(count=32, shape=(28, 28, 1)):
     return np.random.default_rng(0).uniform(-1, 1, (count, *shape)).astype("float32")
 
 
-@pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
-def test_the_average_follows_the_generators_weights_exactly(one_call, tmp_path):
+@pytest.mark.parametrize("compile_iteration", [False, True], ids=["four-calls", "one-call"])
+def test_the_average_follows_the_generators_weights_exactly(compile_iteration, tmp_path):
     momentum = 0.8
-    gan = GAN(seed=0, latent_dim=8, ema_momentum=momentum, one_call=one_call)
+    gan = GAN(seed=0, latent_dim=8, ema_momentum=momentum, compile_iteration=compile_iteration)
     expected = values(gan.generator.trainable_weights)  # the average starts as G's copy
     data, recorded = gan.check_data(random_images()), []
     for step in range(1, 6):
-        gan.run_iteration(
+        compiled.run_iteration(gan, 
             [gan.sample_batch(data, BATCH)],
             [gan.generator_inputs(BATCH)],
             gan.generator_inputs(BATCH),

@@ -81,7 +81,7 @@ def check_training(gan, batch_size, folder):
     assert np.all(np.isfinite(samples)) and samples.min() >= -1 and samples.max() <= 1
     assert samples.std() > 0, "all samples identical"
 
-def check_overrides_honoured(one_call):
+def check_overrides_honoured(compile_iteration):
     # A step method a subclass overrides runs, with its effect, on this backend and path.
     class SkipGeneratorStep(GAN):
         def train_generator(self, generator_inputs):
@@ -94,12 +94,12 @@ def check_overrides_honoured(one_call):
             return logs
 
     data = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
-    skip = SkipGeneratorStep(seed=0, latent_dim=8, one_call=one_call)
+    skip = SkipGeneratorStep(seed=0, latent_dim=8, compile_iteration=compile_iteration)
     before = values(skip.generator.trainable_weights)
     history = skip.train(iterations=2, batch_size=8, data=data, output_dir=tempfile.mkdtemp(), verbose=0)
     assert not any(changed(before, skip.generator.trainable_weights)), "a skipped G step trained G"
     assert history["g_loss"] == [0.0, 0.0], history
-    two = TwoGeneratorSteps(seed=0, latent_dim=8, one_call=one_call)
+    two = TwoGeneratorSteps(seed=0, latent_dim=8, compile_iteration=compile_iteration)
     history = two.train(iterations=2, batch_size=8, data=data, output_dir=tempfile.mkdtemp(), verbose=0)
     assert int(ops.convert_to_numpy(two.combined.optimizer.iterations)) == 4, "the extra G step did not run"
     assert all(math.isfinite(x) for x in history["g_loss_2"]), history
@@ -119,19 +119,19 @@ def check_fakes_in_training_mode():
     # The quality lever: both paths train the same weights with it, and other ones than without.
     data = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
     trained = {}
-    for one_call in (False, True):
+    for compile_iteration in (False, True):
         for lever in (False, True):
-            gan = GAN(seed=0, latent_dim=8, one_call=one_call, fakes_in_training_mode=lever)
+            gan = GAN(seed=0, latent_dim=8, compile_iteration=compile_iteration, fakes_in_training_mode=lever)
             gan.train(iterations=2, batch_size=8, data=data, output_dir=tempfile.mkdtemp(), verbose=0)
-            trained[one_call, lever] = values(gan.discriminator.weights + gan.generator.weights)
+            trained[compile_iteration, lever] = values(gan.discriminator.weights + gan.generator.weights)
     close = lambda a, b: all(np.allclose(x, y, rtol=1e-3, atol=1e-4) for x, y in zip(a, b))
     assert close(trained[False, True], trained[True, True]), "the paths differ with fakes_in_training_mode"
     assert not close(trained[True, False], trained[True, True]), "fakes_in_training_mode had no effect"
 
 folder = tempfile.mkdtemp()
 check_fakes_in_training_mode()
-for one_call in (False, True):
-    check_overrides_honoured(one_call)
+for compile_iteration in (False, True):
+    check_overrides_honoured(compile_iteration)
 check_variants_train(folder)
 mlp = GAN(seed=0)
 check_training(mlp, 8, os.path.join(folder, "mlp"))

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from keras_gan import CGAN, GAN, LSGAN, WGAN
+from keras_gan import CGAN, GAN, LSGAN, WGAN, compiled
 from keras_gan.dcgan import DCGAN
 
 BATCH = 8
@@ -58,7 +58,7 @@ def run_iterations(gan, count, batch=BATCH):
     for _ in range(count):
         real = [gan.sample_batch(data, batch) for _ in range(gan.d_steps)]
         d_inputs = [gan.generator_inputs(batch) for _ in range(gan.d_steps)]
-        history.append(gan.run_iteration(real, d_inputs, gan.generator_inputs(batch)))
+        history.append(compiled.run_iteration(gan, real, d_inputs, gan.generator_inputs(batch)))
     return history
 
 
@@ -74,9 +74,9 @@ def state(gan):
     }
 
 
-def assert_same_training(four_calls, one_call, four_logs, one_logs):
+def assert_same_training(four_calls, compile_iteration, four_logs, one_logs):
     for name, expected in state(four_calls).items():
-        got = state(one_call)[name]
+        got = state(compile_iteration)[name]
         assert len(got) == len(expected), name
         for a, b in zip(expected, got):
             np.testing.assert_allclose(b, a, rtol=2e-3, atol=2e-5, err_msg=name)
@@ -104,12 +104,12 @@ MODELS = {
 @pytest.mark.parametrize("model", MODELS)
 def test_one_call_gives_the_weights_of_four_calls(model):
     make = MODELS[model]
-    four_calls, one_call = make(one_call=False), make(one_call=True)
-    four_logs, one_logs = run_iterations(four_calls, 3), run_iterations(one_call, 3)
-    assert_same_training(four_calls, one_call, four_logs, one_logs)
+    four_calls, compile_iteration = make(compile_iteration=False), make(compile_iteration=True)
+    four_logs, one_logs = run_iterations(four_calls, 3), run_iterations(compile_iteration, 3)
+    assert_same_training(four_calls, compile_iteration, four_logs, one_logs)
     # The runs did train: the weights are not where they started.
     assert not np.allclose(
-        values(make().generator.weights)[0], values(one_call.generator.weights)[0]
+        values(make().generator.weights)[0], values(compile_iteration.generator.weights)[0]
     )
 
 
@@ -184,14 +184,14 @@ class CountsSteps(GAN):
         return logs
 
     def train_generator(self, generator_inputs):
-        valid = self.targets(self.valid_target, generator_inputs)
+        valid = self.targets(self.generator_target, generator_inputs)
         logs = self.train_on_batch(self.combined, generator_inputs, valid)
         return {"g_loss": logs["loss"], "g_doubled": logs["doubled_loss"]}
 
 
-@pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
-def test_a_skipped_generator_step_leaves_g_unchanged_and_d_trains(one_call):
-    gan = SkipGeneratorStep(seed=0, one_call=one_call)
+@pytest.mark.parametrize("compile_iteration", [False, True], ids=["four-calls", "one-call"])
+def test_a_skipped_generator_step_leaves_g_unchanged_and_d_trains(compile_iteration):
+    gan = SkipGeneratorStep(seed=0, compile_iteration=compile_iteration)
     g_before, d_before = values(gan.generator.trainable_weights), values(gan.discriminator.weights)
     logs = run_iterations(gan, 2)[-1]
     assert all(
@@ -203,9 +203,9 @@ def test_a_skipped_generator_step_leaves_g_unchanged_and_d_trains(one_call):
     assert logs["g_loss"] == 0.0 and int(gan.combined.optimizer.iterations) == 0
 
 
-@pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
-def test_a_skipped_discriminator_step_leaves_d_unchanged_and_g_trains(one_call):
-    gan = SkipDiscriminatorStep(seed=0, one_call=one_call)
+@pytest.mark.parametrize("compile_iteration", [False, True], ids=["four-calls", "one-call"])
+def test_a_skipped_discriminator_step_leaves_d_unchanged_and_g_trains(compile_iteration):
+    gan = SkipDiscriminatorStep(seed=0, compile_iteration=compile_iteration)
     d_before, g_before = values(gan.discriminator.weights), values(gan.generator.trainable_weights)
     run_iterations(gan, 2)
     assert all(np.array_equal(a, b) for a, b in zip(d_before, values(gan.discriminator.weights)))
@@ -214,9 +214,9 @@ def test_a_skipped_discriminator_step_leaves_d_unchanged_and_g_trains(one_call):
     )
 
 
-@pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
-def test_an_overridden_iteration_runs_its_extra_generator_step(one_call):
-    gan = TwoGeneratorSteps(seed=0, one_call=one_call)
+@pytest.mark.parametrize("compile_iteration", [False, True], ids=["four-calls", "one-call"])
+def test_an_overridden_iteration_runs_its_extra_generator_step(compile_iteration):
+    gan = TwoGeneratorSteps(seed=0, compile_iteration=compile_iteration)
     logs = run_iterations(gan, 3)
     assert int(gan.combined.optimizer.iterations) == 6
     assert all("g_loss_2" in entry and np.isfinite(entry["g_loss_2"]) for entry in logs)
@@ -228,28 +228,28 @@ def test_an_overridden_iteration_runs_its_extra_generator_step(one_call):
     ids=["targets", "fake_batch", "discriminator_logs", "train_on_batch"],
 )
 def test_each_overridden_hook_has_the_same_effect_on_both_paths(model):
-    four_calls, one_call = model(seed=0, one_call=False), model(seed=0, one_call=True)
-    plain = GAN(seed=0, one_call=False)
+    four_calls, compile_iteration = model(seed=0, compile_iteration=False), model(seed=0, compile_iteration=True)
+    plain = GAN(seed=0, compile_iteration=False)
     four_logs, one_logs, plain_logs = (
         run_iterations(four_calls, 2),
-        run_iterations(one_call, 2),
+        run_iterations(compile_iteration, 2),
         run_iterations(plain, 2),
     )
-    assert_same_training(four_calls, one_call, four_logs, one_logs)
+    assert_same_training(four_calls, compile_iteration, four_logs, one_logs)
     # ... and that effect is real: the override trains differently from the plain GAN, or logs more.
     assert set(one_logs[0]) != set(plain_logs[0]) or not np.allclose(
-        values(one_call.discriminator.weights)[0], values(plain.discriminator.weights)[0]
+        values(compile_iteration.discriminator.weights)[0], values(plain.discriminator.weights)[0]
     )
 
 
-@pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
-def test_an_override_that_raises_is_not_swallowed(one_call, tmp_path):
+@pytest.mark.parametrize("compile_iteration", [False, True], ids=["four-calls", "one-call"])
+def test_an_override_that_raises_is_not_swallowed(compile_iteration, tmp_path):
     class Broken(GAN):
         def train_generator(self, generator_inputs):
             raise RuntimeError("the generator step of this subclass is broken")
 
     with pytest.raises(RuntimeError, match="is broken"):
-        Broken(seed=0, one_call=one_call).train(
+        Broken(seed=0, compile_iteration=compile_iteration).train(
             iterations=3,
             batch_size=4,
             data=random_data(GAN(latent_dim=2)),
@@ -271,26 +271,26 @@ def test_an_override_the_compiled_call_cannot_run_falls_back_loudly_and_is_honou
         warnings.simplefilter("always")
         logs = run_iterations(gan, 2)
     if keras.backend.backend() == "torch":  # eager: nothing is traced, the override just runs
-        assert gan.one_call and not [w for w in caught if "compiled call" in str(w.message)]
+        assert gan.compile_iteration and not [w for w in caught if "compiled call" in str(w.message)]
     else:
         messages = [str(w.message) for w in caught if "compiled call" in str(w.message)]
         assert len(messages) == 1 and "PythonLossGAN.train_generator" in messages[0], messages
-        assert gan.one_call is False
+        assert gan.compile_iteration is True  # the user's setting stays as given
     assert all(entry["g_loss"] > 100.0 for entry in logs)
 
 
 def test_a_new_batch_size_compiles_anew_and_keeps_training():
     # On JAX the call donates the variables' buffers (XLA writes the new values in place): the
     # old ones are gone afterwards, and the call compiled for a new batch size must not need them.
-    four_calls, one_call = GAN(seed=0, one_call=False), GAN(seed=0)
-    for gan in (four_calls, one_call):
+    four_calls, compile_iteration = GAN(seed=0, compile_iteration=False), GAN(seed=0)
+    for gan in (four_calls, compile_iteration):
         run_iterations(gan, 2)
-    old_value = one_call.generator.trainable_weights[0].value
+    old_value = compile_iteration.generator.trainable_weights[0].value
     four_logs, one_logs = (
         run_iterations(four_calls, 2, batch=BATCH // 2),
-        run_iterations(one_call, 2, batch=BATCH // 2),
+        run_iterations(compile_iteration, 2, batch=BATCH // 2),
     )
-    assert_same_training(four_calls, one_call, four_logs, one_logs)
+    assert_same_training(four_calls, compile_iteration, four_logs, one_logs)
     if keras.backend.backend() == "jax":
         assert old_value.is_deleted()
 

@@ -189,7 +189,7 @@ def test_freeze_holds_over_many_alternating_steps():
 
 
 def test_targets_are_one_for_real_zero_for_fake_one_for_valid_with_one_sided_smoothing(tmp_path):
-    gan = TargetRecordingGAN(seed=0, label_smoothing=0.1, one_call=False)
+    gan = TargetRecordingGAN(seed=0, label_smoothing=0.1, compile_iteration=False)
     gan.train(iterations=1, batch_size=4, data=random_images(8), output_dir=tmp_path, verbose=0)
     assert gan.recorded == [
         ("discriminator", [pytest.approx(0.9)] * 4),  # real, smoothed on one side only
@@ -319,7 +319,7 @@ def test_a_learning_rate_of_zero_freezes_that_network(tmp_path):
         ({"generator_learning_rate": float("nan")}, "generator_learning_rate"),
         ({"discriminator_learning_rate": "fast"}, "discriminator_learning_rate"),
         ({"beta_1": 1.5}, r"beta_1 must be in \[0, 1\)"),
-        ({"one_call": "yes"}, "one_call must be True or False"),
+        ({"compile_iteration": "yes"}, "compile_iteration must be True or False"),
         ({"from_logits": 1}, "from_logits must be True or False"),
         ({"seed": -3}, "seed must be a whole number"),
         ({"fakes_in_training_mode": "yes"}, "fakes_in_training_mode must be True or False"),

@@ -514,7 +514,7 @@ def test_live_plot_in_a_wgan_run_shows_the_critic_s_logs(recorded, tmp_path):
 
     data = np.random.default_rng(0).integers(0, 256, (64, 28, 28, 1), dtype=np.uint8)
     gan = WGAN(
-        seed=0, latent_dim=8, one_call=False
+        seed=0, latent_dim=8, compile_iteration=False
     )  # the same logs, without compiling a traced iteration first
     gan.train(
         iterations=4,
