@@ -37,5 +37,6 @@ with errors_in_one_line():  # a missing folder, an impossible size: one line, no
         overwrite=args.overwrite,
     )
     print(
-        f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras)."
+        f"Samples are in {gan.output_dir}/ "
+        "(progress.gif, losses.png, metrics.csv, generator.keras)."
     )

@@ -7,7 +7,7 @@ The files, from the one to read first:
     gan.py           the GAN class: the one file to read, top to bottom
     dcgan.py, cgan.py, lsgan.py, wgan.py    the variants, each a small subclass of it
     compiled.py      gan.py's step methods traced into one compiled call (TF, JAX, PyTorch glue)
-    runs.py          around the loop: the output folder, logs, checkpoints, callbacks, the end of a run
+    runs.py          around the loop: output folder, logs, checkpoints, callbacks, the end of a run
     callbacks.py     progress bar, grids, loss plot, quality log, TensorBoard (Keras callbacks)
     notebook.py      live samples and loss curves in a notebook
     checkpoints.py   save, resume and rebuild a run; export the generator

@@ -73,7 +73,7 @@ class DCGAN(GAN):
         )(x)
 
     def downsample(self, image):
-        """Conv2D(stride 2) + LeakyReLU(0.2), BatchNorm after the first block; the features, flat."""
+        """Conv2D(stride 2) + LeakyReLU(0.2), BatchNorm after the first block; the features flat."""
         x = image
         for block in range(self.doublings):
             x = layers.Conv2D(

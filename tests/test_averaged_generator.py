@@ -65,7 +65,9 @@ def test_samples_come_from_the_average_with_batch_statistics_estimated_for_it(tm
     )
     # Its BatchNorm statistics are those of a large batch through the averaged weights.
     first_norm = next(
-        l for l in gan.averaged_generator.layers if isinstance(l, layers.BatchNormalization)
+        layer
+        for layer in gan.averaged_generator.layers
+        if isinstance(layer, layers.BatchNormalization)
     )
     dense_output = gan.averaged_generator.layers[1](
         gan.generator_inputs(1000, rng=np.random.default_rng(0))

@@ -24,7 +24,7 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 class GANWithBatchNormInD(GAN):
-    """The MLP GAN with the freeze-safe BatchNorm in D, whose statistics must not move in G's step."""
+    """The MLP GAN with the freeze-safe BatchNorm in D: its statistics must not move in G's step."""
 
     def build_discriminator(self):
         from keras_gan.layers import FreezeSafeBatchNormalization
@@ -299,7 +299,7 @@ def test_auto_xla_is_what_measured_faster():
     from keras_gan.compiled import resolve_jit_compile
 
     mlp, dcgan = GAN(seed=0), DCGAN(img_shape=(16, 16, 1), filters=8, seed=0)
-    # This machine has no GPU. TensorFlow CPU: XLA for dense models only; JAX: always; PyTorch: never.
+    # No GPU here. XLA on TensorFlow's CPU: for dense models only; on JAX: always; PyTorch: never.
     expected = {"tensorflow": (True, False), "jax": (True, True), "torch": (False, False)}[
         keras.backend.backend()
     ]
