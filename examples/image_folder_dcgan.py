@@ -1,7 +1,7 @@
 """Train a DCGAN on your own pictures: every .jpg/.png under PATH, cropped to 64x64.
 
     python examples/image_folder_dcgan.py ~/Pictures/faces --iterations 20000
-    python examples/image_folder_dcgan.py ~/Pictures/faces --image-size 32   # 4x faster on a CPU
+    python examples/image_folder_dcgan.py ~/Pictures/faces --image-size 32   # quicker on a CPU
 
 Images of any size are scaled and center-cropped; unreadable files are skipped with a warning.
 Ctrl-C stops cleanly and saves a checkpoint; add --resume to carry on from it.
