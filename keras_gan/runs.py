@@ -33,6 +33,8 @@ import numpy as np
 from keras_gan import callbacks as standard
 from keras_gan import checks, plots
 from keras_gan.checkpoints import (
+    CHECKPOINT_NAME,
+    GENERATOR_NAME,
     check_resumable,
     checkpoint_path,
     differing_settings,
@@ -45,8 +47,8 @@ from keras_gan.interrupts import StopOnInterrupt, hold_ctrl_c
 
 DEFAULT_OUTPUT_DIR = "images"
 RUN_FILES = (
-    "checkpoint.npz",
-    "generator.keras",
+    CHECKPOINT_NAME,
+    GENERATOR_NAME,
     "metrics.csv",
     "quality.csv",
     "losses.png",
