@@ -74,7 +74,7 @@ def build_optimizers(gan):
 
 
 def describe(gan):
-    """What rebuilds `gan`: its class, the arguments it was built with, and every setting's value."""
+    """What rebuilds `gan`: its class, the arguments it was built with, every setting's value."""
     arguments = gan.get_config()
     return {
         "format": FORMAT,
@@ -117,7 +117,8 @@ def export_generator(gan, path):
     anywhere, without keras_gan, and it makes the images `gan.generate` makes."""
     if not str(path).endswith(".keras"):
         raise ValueError(
-            f"The generator is saved in Keras' format: the file name must end in .keras, got {path!r}."
+            "The generator is saved in Keras' format: the file name must end in .keras, "
+            f"got {path!r}."
         )
     with atomic_path(path, suffix=".keras") as temporary:
         gan.sampling_generator().save(temporary)
@@ -139,8 +140,9 @@ def read_description(path):
         raise ValueError(f"{path} is not a readable keras_gan checkpoint ({error}).") from error
     if description.get("format") != FORMAT:
         raise ValueError(
-            f"{path} was written by an older keras_gan (checkpoint format {description.get('format', 1)}, "
-            f"this one reads {FORMAT}): train it afresh, or load it with the keras_gan that wrote it."
+            f"{path} was written by an older keras_gan "
+            f"(checkpoint format {description.get('format', 1)}, this one reads {FORMAT}): "
+            "train it afresh, or load it with the keras_gan that wrote it."
         )
     for record in ("arguments", "settings"):
         if description.get(record):
@@ -167,7 +169,8 @@ def check_resumable(gan, path):
     description = read_description(path)
     if description["class"] != class_path(type(gan)):
         raise ValueError(
-            f"{path} was written by a {description['class']}, but this is a {class_path(type(gan))}: "
+            f"{path} was written by a {description['class']}, "
+            f"but this is a {class_path(type(gan))}: "
             "build the same kind of model to resume it (keras_gan.load_gan(path) rebuilds it)."
         )
     differences = differing_settings(description, gan)
@@ -180,7 +183,10 @@ def _difference_message(path, differences, why):
     listed = ", ".join(
         f"{name} {theirs!r} there, {ours!r} here" for name, (theirs, ours) in differences.items()
     )
-    return f"Cannot resume {path} with this model ({why}): {listed}. Build the model with the checkpoint's settings (keras_gan.load_gan(path) does)."
+    return (
+        f"Cannot resume {path} with this model ({why}): {listed}. "
+        "Build the model with the checkpoint's settings (keras_gan.load_gan(path) does)."
+    )
 
 
 def load_checkpoint(gan, path):
@@ -199,7 +205,8 @@ def load_checkpoint(gan, path):
             _difference_message(
                 path,
                 differing_settings(description, gan),
-                f"it holds the models {', '.join(sorted(saved_parts))}; this GAN has {', '.join(sorted(parts))}",
+                f"it holds the models {', '.join(sorted(saved_parts))}; "
+                f"this GAN has {', '.join(sorted(parts))}",
             )
         )
     # Check every part before assigning any, so a mismatch leaves the model as it was.
@@ -238,7 +245,8 @@ def checkpoint_class(description, path):
             cls = getattr(cls, part)
     except (ImportError, AttributeError) as error:
         raise ValueError(
-            f"{path} was written by {description['class']}, which cannot be imported here ({error}). "
+            f"{path} was written by {description['class']}, which cannot be imported here "
+            f"({error}). "
             f"Load it in Python where {class_name} is defined: gan = {class_name}(...); "
             f"keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
         ) from None
@@ -258,7 +266,8 @@ def load_gan(path, **overrides):
     if description["arguments"] is None:
         raise ValueError(
             f"{path} was written by a {class_name} built with arguments that cannot be stored: "
-            f"build it yourself in Python and call keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
+            "build it yourself in Python and call "
+            f"keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
         )
     cls = checkpoint_class(description, path)
     return load_checkpoint(cls(**{**description["arguments"], **overrides}), path)

@@ -1,4 +1,4 @@
-"""Ctrl-C during training: the first asks the run to stop after its iteration, a second stops at once.
+"""Ctrl-C during training: the first asks the run to stop after its iteration, a second at once.
 
 Stopping between iterations, not inside one, keeps what is saved on the way out consistent.
 """
@@ -9,7 +9,7 @@ import threading
 
 
 class StopOnInterrupt:
-    """Turn the first Ctrl-C into `gan.stop_training = True`; a second one raises KeyboardInterrupt."""
+    """Turn the first Ctrl-C into `gan.stop_training = True`; a second raises KeyboardInterrupt."""
 
     def __init__(self, gan):
         self.gan = gan

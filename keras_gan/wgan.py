@@ -9,8 +9,9 @@ between the two distributions, which the logs show as `wasserstein`. For that es
 the critic must be smooth (Lipschitz): the paper clips every weight to [-0.01, 0.01] after each
 update, which Keras' weight constraints do inside the optimizer's step. The critic trains 5
 times per generator step, with RMSprop(5e-5). With the paper's settings it learns slowly: on
-MNIST its samples are still blurred at 5000 iterations (Frechet distance 135, against 42 for the
-classic GAN; benchmarks/README.md), a lesson in why WGAN-GP replaced weight clipping.
+MNIST its samples are still blurred at 5000 iterations, far behind the classic GAN's (the
+measured figures are in benchmarks/README.md, Quality), a lesson in why WGAN-GP replaced weight
+clipping.
 """
 
 import keras

@@ -26,7 +26,8 @@ def test_the_average_follows_the_generators_weights_exactly(compile_iteration, t
     expected = values(gan.generator.trainable_weights)  # the average starts as G's copy
     data, recorded = gan.check_data(random_images()), []
     for step in range(1, 6):
-        compiled.run_iteration(gan, 
+        compiled.run_iteration(
+            gan,
             [gan.sample_batch(data, BATCH)],
             [gan.generator_inputs(BATCH)],
             gan.generator_inputs(BATCH),
@@ -65,7 +66,9 @@ def test_samples_come_from_the_average_with_batch_statistics_estimated_for_it(tm
     )
     # Its BatchNorm statistics are those of a large batch through the averaged weights.
     first_norm = next(
-        l for l in gan.averaged_generator.layers if isinstance(l, layers.BatchNormalization)
+        layer
+        for layer in gan.averaged_generator.layers
+        if isinstance(layer, layers.BatchNormalization)
     )
     dense_output = gan.averaged_generator.layers[1](
         gan.generator_inputs(1000, rng=np.random.default_rng(0))

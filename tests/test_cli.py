@@ -300,7 +300,8 @@ def test_a_checkpoint_of_a_gan_defined_in_a_script_says_how_to_load_it(tmp_path)
         class MyGAN(GAN):
             pass
         data = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
-        MyGAN(latent_dim=8).train(iterations=1, batch_size=8, data=data, output_dir={str(tmp_path)!r}, verbose=0)
+        MyGAN(latent_dim=8).train(iterations=1, batch_size=8, data=data,
+                                  output_dir={str(tmp_path)!r}, verbose=0)
     """
     env = {**os.environ, "PYTHONPATH": REPOSITORY_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
     subprocess.run(

@@ -24,7 +24,7 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 class GANWithBatchNormInD(GAN):
-    """The MLP GAN with the freeze-safe BatchNorm in D, whose statistics must not move in G's step."""
+    """The MLP GAN with the freeze-safe BatchNorm in D: its statistics must not move in G's step."""
 
     def build_discriminator(self):
         from keras_gan.layers import FreezeSafeBatchNormalization
@@ -228,7 +228,10 @@ def test_an_overridden_iteration_runs_its_extra_generator_step(compile_iteration
     ids=["targets", "fake_batch", "discriminator_logs", "train_on_batch"],
 )
 def test_each_overridden_hook_has_the_same_effect_on_both_paths(model):
-    four_calls, compile_iteration = model(seed=0, compile_iteration=False), model(seed=0, compile_iteration=True)
+    four_calls, compile_iteration = (
+        model(seed=0, compile_iteration=False),
+        model(seed=0, compile_iteration=True),
+    )
     plain = GAN(seed=0, compile_iteration=False)
     four_logs, one_logs, plain_logs = (
         run_iterations(four_calls, 2),
@@ -271,7 +274,9 @@ def test_an_override_the_compiled_call_cannot_run_falls_back_loudly_and_is_honou
         warnings.simplefilter("always")
         logs = run_iterations(gan, 2)
     if keras.backend.backend() == "torch":  # eager: nothing is traced, the override just runs
-        assert gan.compile_iteration and not [w for w in caught if "compiled call" in str(w.message)]
+        assert gan.compile_iteration and not [
+            w for w in caught if "compiled call" in str(w.message)
+        ]
     else:
         messages = [str(w.message) for w in caught if "compiled call" in str(w.message)]
         assert len(messages) == 1 and "PythonLossGAN.train_generator" in messages[0], messages
@@ -299,7 +304,7 @@ def test_auto_xla_is_what_measured_faster():
     from keras_gan.compiled import resolve_jit_compile
 
     mlp, dcgan = GAN(seed=0), DCGAN(img_shape=(16, 16, 1), filters=8, seed=0)
-    # This machine has no GPU. TensorFlow CPU: XLA for dense models only; JAX: always; PyTorch: never.
+    # No GPU here. XLA on TensorFlow's CPU: for dense models only; on JAX: always; PyTorch: never.
     expected = {"tensorflow": (True, False), "jax": (True, True), "torch": (False, False)}[
         keras.backend.backend()
     ]

@@ -60,12 +60,18 @@ def gan():
 
 
 def test_defaults_are_the_classic_ones(gan):
-    dense_units = lambda model: [l.units for l in model.layers if isinstance(l, layers.Dense)]
+    def dense_units(model):
+        return [layer.units for layer in model.layers if isinstance(layer, layers.Dense)]
+
     assert dense_units(gan.generator) == [256, 512, 1024, 28 * 28]
     assert dense_units(gan.discriminator) == [512, 256, 1]
     assert gan.generator.output_shape == (None, 28, 28, 1)
     assert gan.latent_dim == 100
-    momenta = [l.momentum for l in gan.generator.layers if isinstance(l, layers.BatchNormalization)]
+    momenta = [
+        layer.momentum
+        for layer in gan.generator.layers
+        if isinstance(layer, layers.BatchNormalization)
+    ]
     assert momenta == [0.8, 0.8, 0.8]
     for model in (gan.discriminator, gan.combined):
         assert float(model.optimizer.learning_rate) == pytest.approx(2e-4)
@@ -156,10 +162,12 @@ def test_step_methods_work_by_hand_before_train_for_any_batch_size():
 
 def test_discriminator_frozen_in_combined_step_including_batchnorm_statistics():
     gan = GANWithBatchNormInD(seed=0)
-    batchnorm = [l for l in gan.discriminator.layers if isinstance(l, layers.BatchNormalization)][0]
-    statistics = lambda: [
-        ops.convert_to_numpy(v) for v in (batchnorm.moving_mean, batchnorm.moving_variance)
-    ]
+    batchnorm = next(
+        layer for layer in gan.discriminator.layers if isinstance(layer, layers.BatchNormalization)
+    )
+
+    def statistics():
+        return [ops.convert_to_numpy(v) for v in (batchnorm.moving_mean, batchnorm.moving_variance)]
 
     before = statistics()
     gan.train_discriminator(random_images(), random_noise(gan))
