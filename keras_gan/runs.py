@@ -41,7 +41,8 @@ from keras_gan.checkpoints import (
     weights_are_finite,
 )
 from keras_gan.files import CsvLog, check_writable
-from keras_gan.interrupts import StopOnInterrupt, hold_ctrl_c
+from keras_gan.interrupts import TERMINATED_STATUS, StopOnInterrupt, hold_ctrl_c
+from keras_gan.locks import RunLock
 
 DEFAULT_OUTPUT_DIR = "images"
 RUN_FILES = (
@@ -117,9 +118,14 @@ class Run:
             description = check_resumable(gan, checkpoint_path(self.folder))
             checks.check_iterations_ahead(iterations, description["iteration"])
             differences = differing_settings(description, gan)
+        self.lock = RunLock(self.folder)  # one process at a time here: refused if another trains
         # Everything is checked. From here on the run acts.
         if self.mode == "resume":
-            load_checkpoint(gan, checkpoint_path(self.folder))
+            try:
+                load_checkpoint(gan, checkpoint_path(self.folder))
+            except BaseException:
+                self.lock.release()
+                raise
             for name, (theirs, ours) in differences.items():
                 print(
                     f"Resuming with {name}={ours!r} (the checkpoint's run had {theirs!r}).",
@@ -256,12 +262,15 @@ class Run:
                     flush=True,
                 )
             gan.stop_training = False
+            self.lock.release()
         if errors and kind is None:
             raise errors[0]
         for failure in errors:  # the run's own error propagates; these would be lost with it
             print(
                 f"While ending the run, this failed too: {failure!r}", file=sys.stderr, flush=True
             )
+        if self.interrupt.terminated and kind in (None, KeyboardInterrupt):
+            raise SystemExit(TERMINATED_STATUS)  # a SIGTERM ends the process, once all is saved
         return False
 
     def _leave_folder_as_found(self):
@@ -275,6 +284,8 @@ class Run:
             for name in os.listdir(set_aside):
                 os.replace(os.path.join(set_aside, name), os.path.join(self.folder, name))
             os.rmdir(set_aside)
+        if self.lock.created:
+            self.lock.remove()
         if not os.listdir(self.folder) and self.mode == "fresh" and self.created_folder:
             os.rmdir(self.folder)
 
