@@ -40,7 +40,7 @@ from keras_gan.checkpoints import (
     save_checkpoint,
     weights_are_finite,
 )
-from keras_gan.files import CsvLog, check_writable
+from keras_gan.files import CsvLog, check_writable, read_numeric_csv
 from keras_gan.interrupts import TERMINATED_STATUS, StopOnInterrupt, hold_ctrl_c
 from keras_gan.locks import RunLock
 
@@ -118,6 +118,7 @@ class Run:
             description = check_resumable(gan, checkpoint_path(self.folder))
             checks.check_iterations_ahead(iterations, description["iteration"])
             differences = differing_settings(description, gan)
+            read_numeric_csv(os.path.join(self.folder, "metrics.csv"))  # damaged: said now
         self.lock = RunLock(self.folder)  # one process at a time here: refused if another trains
         # Everything is checked. From here on the run acts.
         if self.mode == "resume":
