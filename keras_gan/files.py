@@ -76,6 +76,27 @@ class CsvLog:
             return None, []
         return header, [",".join(row) + "\n" for row in rows if float(row[0]) <= iteration]
 
+    def append(self, row):
+        """Append one row (a dict: column -> value); a crash can lose a row, never half of one."""
+        if self.stream is None:
+            if self.columns is None:
+                self.columns = tuple(row)
+                with open(self.path, "w") as stream:
+                    stream.write(",".join(self.columns) + "\n")
+            elif set(self.columns) != set(row):
+                raise ValueError(
+                    f"{self.path} has the columns {', '.join(self.columns)}, but this run logs "
+                    f"{', '.join(row)}: resume the run with the model that started it."
+                )
+            self.stream = open(self.path, "a")
+        self.stream.write(",".join(str(row[column]) for column in self.columns) + "\n")
+        self.stream.flush()
+
+    def close(self):
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+
 
 def read_numeric_csv(path):
     """(header, rows) of a log of numbers such as metrics.csv, each row its fields as strings;
@@ -111,24 +132,3 @@ def read_numeric_csv(path):
             )
         rows.append(fields)
     return header, rows
-
-    def append(self, row):
-        """Append one row (a dict: column -> value); a crash can lose a row, never half of one."""
-        if self.stream is None:
-            if self.columns is None:
-                self.columns = tuple(row)
-                with open(self.path, "w") as stream:
-                    stream.write(",".join(self.columns) + "\n")
-            elif set(self.columns) != set(row):
-                raise ValueError(
-                    f"{self.path} has the columns {', '.join(self.columns)}, but this run logs "
-                    f"{', '.join(row)}: resume the run with the model that started it."
-                )
-            self.stream = open(self.path, "a")
-        self.stream.write(",".join(str(row[column]) for column in self.columns) + "\n")
-        self.stream.flush()
-
-    def close(self):
-        if self.stream is not None:
-            self.stream.close()
-            self.stream = None
