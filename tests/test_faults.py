@@ -5,6 +5,7 @@ glob pattern reads, outputs that exist already."""
 import csv
 import os
 import pickle
+import re
 import shutil
 import signal
 import stat
@@ -295,3 +296,28 @@ def test_an_existing_output_is_replaced_only_with_overwrite(
     assert output.read_bytes() == b"earlier work"
     assert cli.main([command, trained_folder, "--output", str(output), "--overwrite"]) == 0
     assert output.read_bytes() != b"earlier work" and output.stat().st_size > 100
+
+
+# --------------------------------------------------------------------------------------------
+# The first hour: the progress bar's own figures agree.
+
+
+@pytest.mark.parametrize("first_iteration", [1, 5001], ids=["fresh", "resumed"])
+def test_the_progress_bars_ms_per_iteration_and_iterations_per_second_agree(
+    monkeypatch, capsys, first_iteration
+):
+    from keras_gan.callbacks import ProgressBar
+
+    clock = [1000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    bar = ProgressBar()
+    bar.set_params({"iterations": 10000})
+    bar.on_train_begin({})
+    for iteration in range(first_iteration, first_iteration + 20):
+        clock[0] += 0.1 if iteration > first_iteration else 3.0  # the first compiles: slow
+        bar.on_train_batch_end(iteration, {"d_loss": 0.5})
+    shown = capsys.readouterr().out.replace("\b", "\r").split("\r")[-1]
+    milliseconds = float(re.search(r"(\d+)ms/it", shown).group(1))
+    per_second = float(re.search(r"it/s: ([\d.]+)", shown).group(1))
+    assert milliseconds == pytest.approx(100, abs=1), shown
+    assert per_second == pytest.approx(10, rel=1e-3), shown
