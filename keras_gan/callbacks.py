@@ -26,7 +26,12 @@ from keras_gan.files import CsvLog
 
 
 class ProgressBar(keras.callbacks.Callback):
-    """Keras' Progbar showing running means of the logs and of iterations per second."""
+    """Keras' Progbar showing running means of the logs, and this run's iterations per second.
+
+    Its it/s and ms/it are one figure, the average since the run's first iteration ended (that
+    one compiles), so they agree, after a resume too (Keras' bar would divide by the iteration
+    number, which counts the resumed run's earlier iterations).
+    """
 
     def __init__(self, smoothing=0.05):
         super().__init__()
@@ -34,20 +39,38 @@ class ProgressBar(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.bar, self.means = None, {}
-        self.last_time = time.perf_counter()
 
     def on_train_batch_end(self, iteration, logs=None):
-        now = time.perf_counter()
-        speed, self.last_time = 1.0 / max(now - self.last_time, 1e-9), now
-        values = {"it/s": speed, **logs}
-        for name, value in values.items():
+        for name, value in logs.items():
             previous = self.means.get(name, value)
             self.means[name] = previous + self.smoothing * (value - previous)
         if self.bar is None:  # made at the first iteration, once the names of the logs are known
-            self.bar = keras.utils.Progbar(
-                self.params["iterations"], stateful_metrics=list(values), unit_name="it"
+            self.bar = RunProgbar(
+                self.params["iterations"],
+                first=iteration,
+                stateful_metrics=["it/s", *logs],
+                unit_name="it",
             )
-        self.bar.update(iteration, list(self.means.items()))
+        values = list(self.means.items())
+        speed = self.bar.speed(iteration, time.time())
+        self.bar.update(iteration, values + ([("it/s", speed)] if speed else []))
+
+
+class RunProgbar(keras.utils.Progbar):
+    """Keras' Progbar, timing the iterations after `first`, the one it is made at."""
+
+    def __init__(self, target, first, **progbar_settings):
+        super().__init__(target, **progbar_settings)
+        self.first = first
+
+    def speed(self, current, now):
+        """Iterations per second since `first`; None before there is any."""
+        done, seconds = current - self.first, now - self._start
+        return done / seconds if done > 0 and seconds > 0 else None
+
+    def _estimate_step_duration(self, current, now):  # what Keras' ms/it and ETA come from
+        speed = self.speed(current, now)
+        return 1.0 / speed if speed else 0
 
 
 class SampleGrid(keras.callbacks.Callback):

@@ -138,18 +138,17 @@ def read_description(path):
             description["iteration"] = int(archive["iteration"])
     except Exception as error:
         raise ValueError(f"{path} is not a readable keras_gan checkpoint ({error}).") from error
+    if not isinstance(description, dict):
+        raise ValueError(f"{path} is damaged: its description is not a record of settings.")
     if description.get("format") != FORMAT:
         raise ValueError(
             f"{path} was written by an older keras_gan "
             f"(checkpoint format {description.get('format', 1)}, this one reads {FORMAT}): "
             "train it afresh, or load it with the keras_gan that wrote it."
         )
-    for record in ("arguments", "settings"):
-        if description.get(record):
-            description[record] = {
-                RENAMED_SETTINGS.get(name, name): value
-                for name, value in description[record].items()
-            }
+    missing = [key for key in ("class", "arguments", "settings") if key not in description]
+    if missing or not isinstance(description["settings"], dict):
+        raise ValueError(f"{path} is damaged: its description lacks {', '.join(missing)}.")
     return description
 
 
@@ -195,8 +194,7 @@ def load_checkpoint(gan, path):
     The learning rates stay this GAN's own; every other variable comes from the checkpoint.
     """
     description = check_resumable(gan, path)
-    with np.load(path) as archive:
-        arrays = {name: archive[name] for name in archive.files}
+    arrays = read_arrays(path)
     build_optimizers(gan)
     parts = _state_variables(gan)
     saved_parts = {name.split("/")[0] for name in arrays if "/" in name}
@@ -212,26 +210,73 @@ def load_checkpoint(gan, path):
     # Check every part before assigning any, so a mismatch leaves the model as it was.
     restores = []
     for part, variables in parts.items():
-        saved = [
-            arrays[f"{part}/{i}"] for i in range(sum(k.startswith(part + "/") for k in arrays))
-        ]
+        count = sum(k.startswith(part + "/") for k in arrays)
+        missing = [f"{part}/{i}" for i in range(count) if f"{part}/{i}" not in arrays]
+        if missing:  # a gap in the numbering: arrays were taken out of the file
+            raise ValueError(f"{path} is damaged: it lacks the arrays {', '.join(missing)}.")
+        saved = [arrays[f"{part}/{i}"] for i in range(count)]
         if [s.shape for s in saved] != [tuple(v.shape) for v in variables]:
             differences = differing_settings(description, gan)
+            if differences:
+                raise ValueError(
+                    _difference_message(path, differences, f"its {part} has other shapes")
+                )
+            wrong = [
+                f"{part}/{i} has shape {s.shape}, the model's variable {tuple(v.shape)}"
+                for i, (s, v) in enumerate(zip(saved, variables))
+                if s.shape != tuple(v.shape)
+            ]
             raise ValueError(
-                _difference_message(path, differences, f"its {part} has other shapes")
-                if differences
-                else f"{path} holds a {part} whose variable shapes differ from this model's: the "
-                "architecture differs from the checkpoint's."
+                f"{path} holds {count} arrays for the {part}, this model has {len(variables)} "
+                "variables: the architecture differs from the checkpoint's."
+                if count != len(variables)
+                else f"{path} does not fit this model: its array {wrong[0]}. The file is damaged"
+                " or was written by another architecture."
             )
+        not_numbers = [f"{part}/{i}" for i, a in enumerate(saved) if a.dtype.kind not in "biuf"]
+        if not_numbers:
+            raise ValueError(f"{path} is damaged: {', '.join(not_numbers)} hold no numbers.")
         restores.extend(zip(variables, saved))
+    run_state = read_run_state(path, arrays, gan)
     for variable, value in restores:
         variable.assign(value)
-    gan.iteration = int(arrays["iteration"])
-    gan.fixed_noise = arrays["fixed_noise"]
-    gan.rng.bit_generator.state = json.loads(str(arrays["rng_state"]))
-    gan.seed = json.loads(str(arrays["seed"]))
+    gan.iteration, gan.fixed_noise, rng_state, gan.seed = run_state
+    gan.rng.bit_generator.state = rng_state
     gan._statistics_estimated_at = None
     return gan
+
+
+def read_arrays(path):
+    """Every array of the checkpoint at `path`, by name; a damaged file: a ValueError naming it."""
+    try:
+        with np.load(path) as archive:
+            return {name: archive[name] for name in archive.files}
+    except Exception as error:  # a truncated zip, a bad CRC, an array that does not decode
+        raise ValueError(f"{path} is damaged and cannot be read ({error}).") from error
+
+
+def read_run_state(path, arrays, gan):
+    """(iteration, fixed noise, random state, seed) from a checkpoint's arrays, each checked."""
+    missing = [n for n in ("iteration", "fixed_noise", "rng_state", "seed") if n not in arrays]
+    if missing:
+        raise ValueError(f"{path} is damaged: it lacks the arrays {', '.join(missing)}.")
+    noise = arrays["fixed_noise"]
+    if noise.shape != np.shape(gan.fixed_noise):
+        raise ValueError(
+            f"{path} is damaged: its fixed_noise has shape {noise.shape}, this model's grids "
+            f"take {np.shape(gan.fixed_noise)}."
+        )
+    try:
+        iteration = int(arrays["iteration"])
+        rng_state, seed = json.loads(str(arrays["rng_state"])), json.loads(str(arrays["seed"]))
+        type(gan.rng.bit_generator)().state = rng_state  # tried on a spare one first
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(
+            f"{path} is damaged: its iteration, rng_state or seed does not read ({error})."
+        ) from error
+    if iteration < 0:
+        raise ValueError(f"{path} is damaged: its iteration is {iteration}.")
+    return iteration, noise, rng_state, seed
 
 
 def checkpoint_class(description, path):

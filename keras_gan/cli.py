@@ -90,6 +90,10 @@ def build_parser(with_model_flags=False, argv=()):
     )
     export.add_argument("checkpoint", help="a run folder or its checkpoint.npz")
     export.add_argument("--output", required=True, help="the .keras file to write")
+    for command in (sample, export):
+        command.add_argument(
+            "--overwrite", action="store_true", help="replace --output if it exists (else refused)"
+        )
 
     gif = commands.add_parser("gif", help="animate a run's sample grids into progress.gif")
     gif.add_argument("run_folder")
@@ -316,16 +320,32 @@ def train_command(args):
 # keras-gan sample / export / gif / evaluate
 
 
-def gan_from_checkpoint(path):
-    """The model that wrote a checkpoint (a run folder or its checkpoint.npz), rebuilt, loaded."""
+def checkpoint_file(path):
+    """The checkpoint.npz a run folder (or the file itself) names; an error if there is none."""
     path = os.path.join(path, "checkpoint.npz") if os.path.isdir(path) else path
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f"No checkpoint at {path!r}: give a run folder or its checkpoint.npz."
         )
+    return path
+
+
+def gan_from_checkpoint(path):
+    """The model that wrote a checkpoint (a run folder or its checkpoint.npz), rebuilt, loaded."""
     from keras_gan.checkpoints import load_gan
 
-    return load_gan(path)
+    return load_gan(checkpoint_file(path))
+
+
+def check_output_is_new(args):
+    """An existing --output is replaced only when asked: a file of samples can be hard to redo."""
+    if os.path.lexists(args.output) and not args.overwrite:
+        raise ValueError(
+            f"{args.output} exists already: give another --output, or add --overwrite to "
+            "replace it."
+        )
+    if os.path.isdir(args.output):
+        raise ValueError(f"--output {args.output} is a folder: give a file name.")
 
 
 def sample_command(args):
@@ -340,6 +360,8 @@ def sample_command(args):
         )
     if args.interpolation and args.output.endswith(".npy"):
         raise ValueError("--interpolation draws a grid: give an --output ending in .png.")
+    checkpoint_file(args.checkpoint)  # a missing one is the first thing to say
+    check_output_is_new(args)
     gan = gan_from_checkpoint(args.checkpoint)
     conditional = hasattr(gan, "num_classes")
     if args.label is not None and not conditional:
@@ -366,6 +388,8 @@ def sample_command(args):
 def export_command(args):
     if not args.output.endswith(".keras"):
         raise ValueError(f"--output must end in .keras (Keras' own format), got {args.output!r}.")
+    checkpoint_file(args.checkpoint)  # a missing one is the first thing to say
+    check_output_is_new(args)
     gan = gan_from_checkpoint(args.checkpoint)
     from keras_gan.checkpoints import export_generator
 

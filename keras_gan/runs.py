@@ -31,8 +31,9 @@ from keras_gan.checkpoints import (
     save_checkpoint,
     weights_are_finite,
 )
-from keras_gan.files import CsvLog
-from keras_gan.interrupts import StopOnInterrupt, hold_ctrl_c
+from keras_gan.files import CsvLog, read_numeric_csv
+from keras_gan.interrupts import TERMINATED_STATUS, StopOnInterrupt, hold_ctrl_c
+from keras_gan.locks import RunLock
 
 
 class Run:
@@ -76,9 +77,15 @@ class Run:
             description = check_resumable(gan, checkpoint_path(self.folder))
             checks.check_iterations_ahead(iterations, description["iteration"])
             differences = differing_settings(description, gan)
+            read_numeric_csv(os.path.join(self.folder, "metrics.csv"))  # damaged: said now
+        self.lock = RunLock(self.folder)  # one process at a time here: refused if another trains
         # Everything is checked. From here on the run acts.
         if self.mode == "resume":
-            load_checkpoint(gan, checkpoint_path(self.folder))
+            try:
+                load_checkpoint(gan, checkpoint_path(self.folder))
+            except BaseException:
+                self.lock.release()
+                raise
             for name, (theirs, ours) in differences.items():
                 print(
                     f"Resuming with {name}={ours!r} (the checkpoint's run had {theirs!r}).",
@@ -215,12 +222,15 @@ class Run:
                     flush=True,
                 )
             gan.stop_training = False
+            self.lock.release()
         if errors and kind is None:
             raise errors[0]
         for failure in errors:  # the run's own error propagates; these would be lost with it
             print(
                 f"While ending the run, this failed too: {failure!r}", file=sys.stderr, flush=True
             )
+        if self.interrupt.terminated and kind in (None, KeyboardInterrupt):
+            raise SystemExit(TERMINATED_STATUS)  # a SIGTERM ends the process, once all is saved
         return False
 
     def _leave_folder_as_found(self):
@@ -231,6 +241,8 @@ class Run:
                 os.remove(path)
         if self.mode == "overwrite":
             folders.put_back_replaced_run(self.folder)
+        if self.lock.created:
+            self.lock.remove()
         if not os.listdir(self.folder) and self.mode == "fresh" and self.created_folder:
             os.rmdir(self.folder)
 

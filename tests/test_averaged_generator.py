@@ -19,10 +19,10 @@ def random_images(count=32, shape=(28, 28, 1)):
     return np.random.default_rng(0).uniform(-1, 1, (count, *shape)).astype("float32")
 
 
-@pytest.mark.parametrize("compile_iteration", [False, True], ids=["four-calls", "one-call"])
-def test_the_average_follows_the_generators_weights_exactly(compile_iteration, tmp_path):
+@pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
+def test_the_average_follows_the_generators_weights_exactly(one_call, tmp_path):
     momentum = 0.8
-    gan = GAN(seed=0, latent_dim=8, ema_momentum=momentum, compile_iteration=compile_iteration)
+    gan = GAN(seed=0, latent_dim=8, ema_momentum=momentum, compile_iteration=one_call)
     expected = values(gan.generator.trainable_weights)  # the average starts as G's copy
     data, recorded = gan.check_data(random_images()), []
     for step in range(1, 6):

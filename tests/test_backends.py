@@ -84,7 +84,7 @@ def check_training(gan, batch_size, folder):
     assert np.all(np.isfinite(samples)) and samples.min() >= -1 and samples.max() <= 1
     assert samples.std() > 0, "all samples identical"
 
-def check_overrides_honoured(compile_iteration):
+def check_overrides_honoured(one_call):
     # A step method a subclass overrides runs, with its effect, on this backend and path.
     class SkipGeneratorStep(GAN):
         def train_generator(self, generator_inputs):
@@ -97,13 +97,13 @@ def check_overrides_honoured(compile_iteration):
             return logs
 
     data = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
-    skip = SkipGeneratorStep(seed=0, latent_dim=8, compile_iteration=compile_iteration)
+    skip = SkipGeneratorStep(seed=0, latent_dim=8, compile_iteration=one_call)
     before = values(skip.generator.trainable_weights)
     history = skip.train(iterations=2, batch_size=8, data=data, output_dir=tempfile.mkdtemp(),
                          verbose=0)
     assert not any(changed(before, skip.generator.trainable_weights)), "a skipped G step trained G"
     assert history["g_loss"] == [0.0, 0.0], history
-    two = TwoGeneratorSteps(seed=0, latent_dim=8, compile_iteration=compile_iteration)
+    two = TwoGeneratorSteps(seed=0, latent_dim=8, compile_iteration=one_call)
     history = two.train(iterations=2, batch_size=8, data=data, output_dir=tempfile.mkdtemp(),
                         verbose=0)
     g_steps = int(ops.convert_to_numpy(two.combined.optimizer.iterations))
@@ -129,14 +129,14 @@ def check_fakes_in_training_mode():
     # The quality lever: both paths train the same weights with it, and other ones than without.
     data = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
     trained = {}
-    for compile_iteration in (False, True):
+    for one_call in (False, True):
         for lever in (False, True):
-            gan = GAN(seed=0, latent_dim=8, compile_iteration=compile_iteration,
+            gan = GAN(seed=0, latent_dim=8, compile_iteration=one_call,
                       fakes_in_training_mode=lever)
             gan.train(iterations=2, batch_size=8, data=data, output_dir=tempfile.mkdtemp(),
                       verbose=0)
             weights = gan.discriminator.weights + gan.generator.weights
-            trained[compile_iteration, lever] = values(weights)
+            trained[one_call, lever] = values(weights)
     close = lambda a, b: all(np.allclose(x, y, rtol=1e-3, atol=1e-4) for x, y in zip(a, b))
     assert close(trained[False, True], trained[True, True]), (
         "the paths differ with fakes_in_training_mode")
@@ -145,8 +145,8 @@ def check_fakes_in_training_mode():
 
 folder = tempfile.mkdtemp()
 check_fakes_in_training_mode()
-for compile_iteration in (False, True):
-    check_overrides_honoured(compile_iteration)
+for one_call in (False, True):
+    check_overrides_honoured(one_call)
 check_variants_train(folder)
 mlp = GAN(seed=0)
 check_training(mlp, 8, os.path.join(folder, "mlp"))
@@ -191,7 +191,7 @@ def test_freeze_and_training_on_backend(backend):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1500,
     )
     assert result.returncode == 0 and f"ALL CHECKS PASSED on {backend}" in result.stdout, (
         f"on {backend}:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"

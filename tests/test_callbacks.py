@@ -280,7 +280,7 @@ def test_tensorboard_works_on_the_jax_backend_too(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1500,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     scalars, images = read_tensorboard(tmp_path / "logs")

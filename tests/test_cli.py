@@ -17,7 +17,7 @@ from keras_gan.checkpoints import checkpoint_path, load_gan, read_description
 REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def keras_gan(*arguments, timeout=300):
+def keras_gan(*arguments, timeout=1500):
     """Run the command as a user would (a fresh process), returning the finished process."""
     env = {**os.environ, "PYTHONPATH": REPOSITORY_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.run(
@@ -309,7 +309,7 @@ def test_a_checkpoint_of_a_gan_defined_in_a_script_says_how_to_load_it(tmp_path)
         env=env,
         check=True,
         capture_output=True,
-        timeout=300,
+        timeout=1500,
     )
     line = one_error_line(keras_gan("sample", tmp_path), after_keras_loads=True)
     assert "__main__.MyGAN, which cannot be imported here" in line and "load_checkpoint(gan" in line

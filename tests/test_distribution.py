@@ -77,7 +77,7 @@ def run(code, backend, *args, env_extra=None):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1500,
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     assert result.returncode == 0 and lines, f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"

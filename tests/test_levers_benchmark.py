@@ -64,9 +64,9 @@ def test_the_spectral_normalised_discriminator_updates_its_power_iteration_in_it
     )
 
 
-@pytest.mark.parametrize("compile_iteration", [False, True], ids=["four-calls", "one-call"])
+@pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
 def test_a_frozen_spectral_normalised_discriminator_does_not_change_in_the_combined_step(
-    compile_iteration,
+    one_call,
 ):
     # An iteration of G's step alone, on the path chosen: D (weights and u) must not move.
     base = type(levers.make("gan", "spectral-norm", seed=0))
@@ -79,7 +79,7 @@ def test_a_frozen_spectral_normalised_discriminator_does_not_change_in_the_combi
             )
         },
     )
-    gan = GeneratorStepOnly(seed=0, from_logits=True, compile_iteration=compile_iteration)
+    gan = GeneratorStepOnly(seed=0, from_logits=True, compile_iteration=one_call)
     assert any(
         isinstance(layer, levers.FreezeSafeSpectralNormalization)
         for layer in gan.discriminator.layers

@@ -135,7 +135,7 @@ def execute(folder, mnist_data_dir):
     client = RecordingClient(
         notebook,
         km=kernel_manager(KernelSpecManager, KernelManager),
-        timeout=300,
+        timeout=1500,
         resources={"metadata": {"path": str(folder)}},  # the kernel's working folder
     )
     client.displays = []

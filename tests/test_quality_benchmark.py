@@ -17,7 +17,7 @@ import quality  # noqa: E402
 def run_quality(arguments, env=None):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
     result = subprocess.run(
-        [sys.executable, QUALITY, *arguments], capture_output=True, text=True, timeout=600, env=env
+        [sys.executable, QUALITY, *arguments], capture_output=True, text=True, timeout=1800, env=env
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout

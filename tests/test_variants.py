@@ -102,9 +102,9 @@ def test_cgan_grid_has_one_class_per_row_and_one_noise_per_column(cgan):
         np.testing.assert_allclose(samples[digit * 10 : digit * 10 + 10], row, atol=1e-5)
 
 
-@pytest.mark.parametrize("compile_iteration", [False, True], ids=["four-calls", "one-call"])
-def test_cgan_freeze_holds_on_both_paths(compile_iteration, tmp_path):
-    gan = CGAN(seed=0, latent_dim=16, filters=8, compile_iteration=compile_iteration)
+@pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
+def test_cgan_freeze_holds_on_both_paths(one_call, tmp_path):
+    gan = CGAN(seed=0, latent_dim=16, filters=8, compile_iteration=one_call)
     images, labels = labelled_images()
     d_before, g_before = values(gan.discriminator.weights), values(gan.generator.weights)
     gan.train_discriminator([images[:BATCH], labels[:BATCH]], gan.generator_inputs(BATCH))
@@ -189,8 +189,8 @@ def test_lsgan_is_the_squared_error_on_a_linear_output():
 
 
 def test_wgan_critic_targets_loss_and_clipped_weights_on_both_paths(tmp_path):
-    for compile_iteration in (False, True):
-        gan = WGAN(seed=0, latent_dim=16, compile_iteration=compile_iteration)
+    for one_call in (False, True):
+        gan = WGAN(seed=0, latent_dim=16, compile_iteration=one_call)
         assert (gan.real_target, gan.fake_target, gan.generator_target) == (-1.0, 1.0, -1.0)
         assert gan.d_steps == 5 and isinstance(
             gan.discriminator.optimizer, keras.optimizers.RMSprop
@@ -202,7 +202,7 @@ def test_wgan_critic_targets_loss_and_clipped_weights_on_both_paths(tmp_path):
             iterations=2,
             batch_size=BATCH,
             data=images,
-            output_dir=tmp_path / str(compile_iteration),
+            output_dir=tmp_path / str(one_call),
             verbose=0,
         )
         weights = values(gan.discriminator.weights)
