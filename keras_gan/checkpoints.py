@@ -149,6 +149,12 @@ def read_description(path):
     missing = [key for key in ("class", "arguments", "settings") if key not in description]
     if missing or not isinstance(description["settings"], dict):
         raise ValueError(f"{path} is damaged: its description lacks {', '.join(missing)}.")
+    for record in ("arguments", "settings"):
+        if isinstance(description[record], dict):
+            description[record] = {
+                RENAMED_SETTINGS.get(name, name): value
+                for name, value in description[record].items()
+            }
     return description
 
 
