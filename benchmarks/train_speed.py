@@ -4,6 +4,7 @@
     python benchmarks/train_speed.py --models mlp,cgan,lsgan,wgan --variants train,train-4-calls
     python benchmarks/train_speed.py --variants train,seed,fused --batch-sizes 32
     python benchmarks/train_speed.py --backends tensorflow,jax --models mlp  # side by side
+    python benchmarks/train_speed.py --variants train --baseline ../old  # another checkout
 
 Every loop of every row runs round-robin (each round runs each loop once, in turn: every
 variant of every model, batch size and backend, each backend in its own worker process), so a
@@ -11,6 +12,11 @@ machine shared with other work slows them alike; the first round (compilation, w
 counted. The table shows medians of iterations per second, and ratios to our `train()`: the
 median of the rounds' ratios, with the lowest and highest in brackets, which say how much the
 machine's load moved them. An iteration is one generator step: a WGAN's holds its critic's 5 steps.
+
+With `--baseline CHECKOUT` (a folder holding another version of the package, e.g. a git worktree
+of an older commit), that version's train() runs in a worker process of its own beside ours, as
+the backend "<backend>@baseline", and the table adds "train/baseline": a change's speed, measured
+side by side.
 
 With `fused` among the variants and TensorFlow among the backends it also prints the
 multiply-adds of one iteration, counted in the program XLA compiles (`arithmetic.py`), and
@@ -277,7 +283,7 @@ WORKER_PREFIX = "@@ "
 class Worker:
     """A `train_speed.py --worker` process on one backend, answering JSON commands one at a time."""
 
-    def __init__(self, backend, data_dir):
+    def __init__(self, backend, data_dir, baseline=None):
         self.backend = backend
         self.log = tempfile.TemporaryFile("w+")
         command = [sys.executable, os.path.abspath(__file__), "--worker"]
@@ -289,7 +295,12 @@ class Worker:
             stdout=subprocess.PIPE,
             stderr=self.log,
             text=True,
-            env={**os.environ, "KERAS_BACKEND": backend},
+            env={
+                **os.environ,
+                "KERAS_BACKEND": backend.partition("@")[0],
+                # The baseline worker imports keras_gan from the other checkout first.
+                **({"PYTHONPATH": os.path.abspath(baseline)} if baseline else {}),
+            },
         )
 
     def call(self, **command):
@@ -373,6 +384,11 @@ def main(argv=None):
         default=os.environ.get("KERAS_GAN_DATA_DIR"),
         help="MNIST folder (else $KERAS_GAN_DATA_DIR, else Keras' download)",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="CHECKOUT",
+        help="another checkout of keras_gan whose train() is measured beside ours",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -384,9 +400,20 @@ def main(argv=None):
     backends = comma_list(
         args.backends or keras.backend.backend(), ("tensorflow", "jax", "torch"), parser, "backends"
     )
-    local = not args.backends
+    if args.baseline:
+        if not os.path.isdir(os.path.join(args.baseline, "keras_gan")):
+            parser.error(f"--baseline {args.baseline!r} holds no keras_gan package")
+        backends.append(f"{backends[0]}@baseline")
+    local = not args.backends and not args.baseline
     data = Data(args.data_dir) if local else None
-    workers = {} if local else {backend: Worker(backend, args.data_dir) for backend in backends}
+    workers = (
+        {}
+        if local
+        else {
+            backend: Worker(backend, args.data_dir, args.baseline if "@" in backend else None)
+            for backend in backends
+        }
+    )
 
     results, notes = {}, []  # results[(model, batch)][backend] = {variant: [it/s in each round]}
     counts = {}  # counts[(model, batch)] = multiply-adds per iteration of train() (and fused)
@@ -403,6 +430,8 @@ def main(argv=None):
         for model, batch_size in groups:
             for index, backend in enumerate(backends):
                 wanted = [v for v in variants if index == 0 or v not in REFERENCES]
+                if backend.endswith("@baseline"):
+                    wanted = [v for v in wanted if v == "train"]  # the code both versions have
                 if local:
                     made, more_notes = make_runners(model, batch_size, wanted, data)
                 else:
@@ -470,6 +499,7 @@ def print_tables(results, counts, variants, backends, notes, args):
         "MACs fused/train",
         "train/torch",
         "train/4 calls",
+        *(["train/baseline"] if args.baseline else []),
     ]
     table = []
     for (model, batch_size), row in results.items():
@@ -497,6 +527,11 @@ def print_tables(results, counts, variants, backends, notes, args):
                     macs,
                     ratio(rates["torch"]),
                     ratio(rates["train-4-calls"]),
+                    *(
+                        [ratio(row.get(f"{backend}@baseline", {}).get("train"))]
+                        if args.baseline
+                        else []
+                    ),
                 ]
             )
     widths = [max(len(str(x)) for x in column) for column in zip(header, *table)]
