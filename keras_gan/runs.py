@@ -40,6 +40,7 @@ from keras_gan.checkpoints import (
     save_checkpoint,
     weights_are_finite,
 )
+from keras_gan.diagnosis import Diagnosis
 from keras_gan.files import CsvLog, check_writable
 from keras_gan.interrupts import StopOnInterrupt, hold_ctrl_c
 
@@ -125,7 +126,10 @@ class Run:
                     f"Resuming with {name}={ours!r} (the checkpoint's run had {theirs!r}).",
                     flush=True,
                 )
-        self.callbacks = standard_callbacks(self.folder, sample_interval, verbose) + user_callbacks
+        self.callbacks = (
+            standard_callbacks(self.folder, sample_interval, verbose, user_callbacks)
+            + user_callbacks
+        )
         self.history = {}  # name -> one value per iteration, what train() returns
         self.metrics_log = CsvLog(os.path.join(self.folder, "metrics.csv"))
 
@@ -279,9 +283,12 @@ class Run:
             os.rmdir(self.folder)
 
 
-def standard_callbacks(folder, sample_interval, verbose):
-    """The callbacks every run gets: watch it, and keep its pictures."""
+def standard_callbacks(folder, sample_interval, verbose, user_callbacks=()):
+    """The callbacks every run gets: watch it, keep its pictures, and diagnose it (unless the
+    caller passes a Diagnosis of their own)."""
     callbacks = [standard.SampleGrid(folder, sample_interval), standard.LossPlot(folder)]
+    if not any(isinstance(callback, Diagnosis) for callback in user_callbacks):
+        callbacks.append(Diagnosis())
     return [standard.ProgressBar()] + callbacks if verbose else callbacks
 
 
