@@ -176,7 +176,7 @@ def check_train_on_batch_logs_each_call():
 
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
     model.compile(loss="binary_crossentropy", optimizer="sgd", metrics=[mean_target])
-    model.train_on_batch(batch(4), batch(1, 1.0))
+    model.train_on_batch(batch(4), batch(1, 1.0), return_dict=True)
     second = model.train_on_batch(batch(4), batch(1, 0.0), return_dict=True)["mean_target"]
     return Result(
         "train_on_batch logs each call",
