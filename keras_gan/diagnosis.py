@@ -54,9 +54,9 @@ CHECKS = ("discriminator_not_learning", "discriminator_winning", "mode_collapse"
 EXPLANATIONS = {
     "discriminator_not_learning": (
         "D is frozen in its own step too (the 2018 freeze: Keras 3 reads `trainable` when a step "
-        "runs, not at compile())",
+        "runs, not at compile()), or G outpaces it (a generator_learning_rate far above D's)",
         "set discriminator.trainable = True before D's train_on_batch calls (GAN does); check "
-        "discriminator_learning_rate",
+        "discriminator_learning_rate and equal learning rates",
     ),
     "discriminator_winning": (
         "G's gradient through D vanishes: D is too strong (learning rate, d_steps), G's loss "
@@ -66,8 +66,8 @@ EXPLANATIONS = {
     ),
     "mode_collapse": (
         "G maps most of its noise to a few modes (digits) that fool D for now",
-        "a lower generator_learning_rate, more D steps, fakes_in_training_mode=True, or a "
-        "conditional GAN; see examples/when_gans_fail.ipynb",
+        "equal learning rates for G and D (a D 10x faster collapses the MLP GAN), "
+        "fakes_in_training_mode=True, or a conditional GAN (CGAN)",
     ),
 }
 

@@ -2,8 +2,8 @@
 
     from keras_gan.failures import ClassicFreezeGAN, PlainBatchNormDCGAN, SaturatingGAN
     ClassicFreezeGAN(seed=0).train(iterations=200)     # D's weights never change
-    GAN(**STRONG_DISCRIMINATOR).train(iterations=1000)  # D wins, G's loss climbs
-    GAN(**MODE_COLLAPSE).train(iterations=2000)        # G makes one or two digits
+    GAN(**STRONG_DISCRIMINATOR).train(iterations=1000)  # D wins, then G collapses to few digits
+    GAN(**STRONG_GENERATOR).train(iterations=1000)     # D overwhelmed, below chance
 
 Each runs on both paths (one compiled call and the four Keras calls) and every backend, and the
 diagnosis that is on in every run (keras_gan/diagnosis.py) names each one. The notebook
@@ -22,6 +22,12 @@ class ClassicFreezeGAN(GAN):
     reads it when the step runs, so D's weights never change (Keras warns once: "The model does
     not have any trainable weights"). The fix is the line GAN.train_discriminator starts with.
     """
+
+    def __init__(self, *args, **gan_settings):
+        super().__init__(*args, **gan_settings)
+        # D's optimizer meets D only frozen, so it keeps no state: built so now, as Keras builds
+        # it at the first step, a checkpoint saves and reloads the same (empty) state.
+        self.discriminator.optimizer.build([])
 
     def train_discriminator(self, real_batch, generator_inputs):
         fake_batch = self.fake_batch(generator_inputs)
@@ -83,15 +89,13 @@ def negated(loss):
     return negated_loss
 
 
-# A discriminator that is too strong: it learns 10x as fast as G and takes 5 steps per G step.
-# D(x) goes to 1, D(G(z)) to 0, and G's loss climbs (its gradient through D's saturated
-# sigmoid vanishes). The fix: equal learning rates and one D step (the defaults).
-STRONG_DISCRIMINATOR = {
-    "discriminator_learning_rate": 2e-3,
-    "generator_learning_rate": 2e-4,
-    "d_steps": 5,
-}
+# A discriminator that is too strong: it learns 10x as fast as G. Measured (MLP, seed 0, 1000
+# iterations): D's accuracy ~95% for the first 500 iterations while G's loss reaches 12, then G
+# hops to whatever D calls real: 4 digits of 10 at iteration 1000, 69% of them 8s (mode
+# collapse, which the diagnosis names). The fix: one learning rate for both (the default).
+STRONG_DISCRIMINATOR = {"discriminator_learning_rate": 2e-3}
+MODE_COLLAPSE = STRONG_DISCRIMINATOR  # on MNIST, the too-strong D is what collapses the MLP GAN
 
-# Mode collapse on MNIST: G learns 10x as fast as D, so it jumps to whatever D currently calls
-# real, all of its noise to the same few digits. The fix: the default learning rates.
-MODE_COLLAPSE = {"generator_learning_rate": 2e-3, "discriminator_learning_rate": 2e-4}
+# The opposite: G learning 10x as fast as D overwhelms it. Measured: D's accuracy 0.40-0.45,
+# below chance, from iteration 500, with D(G(z)) above D(x): the diagnosis says D is not learning.
+STRONG_GENERATOR = {"generator_learning_rate": 2e-3}

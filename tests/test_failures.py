@@ -11,8 +11,8 @@ from keras import ops
 
 from keras_gan import DCGAN, GAN
 from keras_gan.failures import (
-    MODE_COLLAPSE,
     STRONG_DISCRIMINATOR,
+    STRONG_GENERATOR,
     ClassicFreezeGAN,
     PlainBatchNormDCGAN,
     SaturatingGAN,
@@ -119,9 +119,10 @@ def test_a_frozen_plain_batchnorm_runs_in_inference_mode_and_the_fix_does_not(tm
         (PlainBatchNormDCGAN, {"img_shape": (16, 16, 1), "filters": 4}),
         (SaturatingGAN, TINY),
         (GAN, {**TINY, **STRONG_DISCRIMINATOR}),
-        (GAN, {**TINY, **MODE_COLLAPSE}),
+        (GAN, {**TINY, **STRONG_GENERATOR}),
+        (ClassicFreezeGAN, TINY),
     ],
-    ids=["plain_batchnorm", "saturating", "strong_discriminator", "mode_collapse"],
+    ids=["plain_batchnorm", "saturating", "strong_discriminator", "strong_generator", "freeze"],
 )
 def test_every_switch_trains_on_both_paths_and_resumes(tmp_path, kind, settings, one_call):
     gan = kind(**{**settings, "seed": 0}, one_call=one_call)
