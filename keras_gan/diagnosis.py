@@ -10,8 +10,8 @@ under `diagnosis/`. `keras-gan evaluate RUN` runs the same checks on a finished 
 - **D is winning**: its accuracy stays near 1 over a window, and G's loss rises or G's
   gradient through D is tiny (a too-strong D, the saturating loss, a frozen plain BatchNorm).
 - **Mode collapse**: an MNIST model's samples, read by the shipped classifier
-  (keras_gan.metrics), are mostly one digit or cover few digits. A model of other data joins in
-  by defining `mode_coverage()` -> (modes captured, modes there are): the hook for 2-D data.
+  (keras_gan.metrics), are mostly one digit or cover few digits; a 2-D model that measures
+  its modes captured (`measure_quality()`, ToyGAN on the toy branch) captures too few.
 - Non-finite losses end the run already (keras_gan/runs.py): not repeated here.
 
 Every threshold is in THRESHOLDS, below; tests/test_diagnosis.py shows they stay silent on the
@@ -163,10 +163,15 @@ def coverage_finding(shares, iteration, thresholds=THRESHOLDS, what="digit"):
 
 
 def mode_finding(gan, iteration, thresholds=THRESHOLDS):
-    """The mode check for this GAN's kind of data: its own `mode_coverage()` (2-D data, say),
-    MNIST's digits through the shipped classifier, or nothing for other images."""
-    if hasattr(gan, "mode_coverage"):
-        captured, total = gan.mode_coverage()
+    """The mode check for this GAN's kind of data: modes captured for a model that measures
+    them (`measure_quality()` -> {"modes_captured", "modes"}: the toy branch's ToyGAN on the
+    ring or the grid), MNIST's digits through the shipped classifier, else nothing."""
+    if hasattr(gan, "measure_quality"):
+        try:
+            quality = gan.measure_quality()
+        except ValueError:  # data without modes to count (moons, spiral)
+            return None
+        captured, total = quality["modes_captured"], quality["modes"]
         if captured < thresholds.min_mode_fraction * total:
             return Finding("mode_collapse", iteration, f"{captured} of {total} modes captured")
         return None
@@ -299,6 +304,6 @@ def diagnose_finished_run(gan, folder, digit_shares=None, thresholds=THRESHOLDS)
     findings = log_findings(logs, gan.iteration, thresholds, gradient_norm)
     if digit_shares is not None:
         findings.append(coverage_finding(digit_shares, gan.iteration, thresholds))
-    elif hasattr(gan, "mode_coverage"):
+    elif hasattr(gan, "measure_quality"):
         findings.append(mode_finding(gan, gan.iteration, thresholds))
     return [finding for finding in findings if finding is not None]

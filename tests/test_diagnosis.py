@@ -12,6 +12,7 @@ from keras_gan.diagnosis import (
     Finding,
     coverage_finding,
     log_findings,
+    mode_finding,
 )
 from keras_gan.failures import ClassicFreezeGAN
 
@@ -78,6 +79,26 @@ def test_mode_collapse_is_one_digit_in_most_samples_or_few_digits():
     assert one.name == "mode_collapse" and "90% of them digit 0" in one.saw
     few = coverage_finding([0.2, 0.2, 0.2, 0.2, 0.2, 0, 0, 0, 0, 0], 1000)
     assert few.name == "mode_collapse" and "5 of 10 digits" in few.saw
+
+
+class TwoDimensionalGAN:
+    """Stands in for the toy branch's ToyGAN: it counts the modes its samples capture."""
+
+    def __init__(self, captured, dataset="ring"):
+        self.captured, self.dataset = captured, dataset
+
+    def measure_quality(self):
+        if self.dataset == "moons":
+            raise ValueError("Mode metrics count the modes of a mixture of Gaussians")
+        return {"modes_captured": self.captured, "modes": 8, "high_quality_share": 0.9}
+
+
+def test_on_2d_data_mode_collapse_is_too_few_modes_captured():
+    assert mode_finding(TwoDimensionalGAN(8), 1000) is None
+    assert mode_finding(TwoDimensionalGAN(5), 1000) is None
+    collapsed = mode_finding(TwoDimensionalGAN(2), 1000)
+    assert collapsed.name == "mode_collapse" and collapsed.saw == "2 of 8 modes captured"
+    assert mode_finding(TwoDimensionalGAN(1, dataset="moons"), 1000) is None
 
 
 def test_a_finding_is_one_line_saying_what_was_seen_what_it_means_and_what_to_try():
