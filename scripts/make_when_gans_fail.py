@@ -154,7 +154,7 @@ D learning 10x as fast as G (`failures.STRONG_DISCRIMINATOR`). First D wins: D(x
 D(G(z)) near 0, G's loss far above the healthy run's. Then G, pushed hard by a D it cannot
 fool, hops to whatever D calls real at the moment, all its noise at once: the samples show a
 few digits, **mode collapse**. The diagnosis reads 500 samples with the classifier shipped in
-`keras_gan.metrics` (as `keras-gan evaluate` does) every 500 iterations from 1000 on.""",
+`keras_gan.metrics` (as `keras-gan evaluate` does) every 1000 iterations.""",
     ),
     (
         "code",
