@@ -212,16 +212,16 @@ def check_separate_optimizers():
 
 def check_compiled_matches_four_calls():
     """keras_gan's compiled one-call iteration trains what the four Keras calls train."""
-    from keras_gan import GAN
+    from keras_gan import GAN, compiled
 
     results = []
     for one_call in (True, False):
-        gan = GAN(img_shape=(4, 4, 1), latent_dim=2, seed=0, one_call=one_call)
+        gan = GAN(img_shape=(4, 4, 1), latent_dim=2, seed=0, compile_iteration=one_call)
         rng = np.random.default_rng(0)
         for _ in range(2):
             real = [rng.uniform(-1, 1, (BATCH, 4, 4, 1)).astype("float32")]
             noise = [rng.normal(size=(BATCH, 2)).astype("float32")]
-            gan.run_iteration(real, noise, rng.normal(size=(BATCH, 2)).astype("float32"))
+            compiled.run_iteration(gan, real, noise, rng.normal(size=(BATCH, 2)).astype("float32"))
         results.append(gan.generator.get_weights() + gan.discriminator.get_weights())
     difference = max(float(np.max(np.abs(a - b))) for a, b in zip(*results))
     return Result(

@@ -12,7 +12,7 @@ examples/when_gans_fail.ipynb shows them beside their fixes.
 
 import keras
 
-from keras_gan.dcgan import DCGAN, dcgan_gamma_initializer
+from keras_gan.dcgan import DCGAN, KERNEL_SIZE, dcgan_gamma_initializer, dcgan_kernel_initializer
 from keras_gan.gan import GAN
 
 
@@ -23,21 +23,19 @@ class ClassicFreezeGAN(GAN):
     not have any trainable weights"). The fix is the line GAN.train_discriminator starts with.
     """
 
-    def __init__(self, *args, **gan_settings):
-        super().__init__(*args, **gan_settings)
+    def __init__(self, **settings):
+        super().__init__(**settings)
         # D's optimizer meets D only frozen, so it keeps no state: built so now, as Keras builds
         # it at the first step, a checkpoint saves and reloads the same (empty) state.
         self.discriminator.optimizer.build([])
 
     def train_discriminator(self, real_batch, generator_inputs):
-        fake_batch = self.fake_batch(generator_inputs)
+        fakes = self.fake_batch(generator_inputs)
         real_target = self.real_target * (1.0 - self.label_smoothing)
         real = self.train_on_batch(
             self.discriminator, real_batch, self.targets(real_target, real_batch)
         )
-        fake = self.train_on_batch(
-            self.discriminator, fake_batch, self.targets(self.fake_target, fake_batch)
-        )
+        fake = self.train_on_batch(self.discriminator, fakes, self.targets(self.fake_target, fakes))
         return self.discriminator_logs(real, fake)
 
 
@@ -54,7 +52,12 @@ class PlainBatchNormDCGAN(DCGAN):
         x = image
         for block in range(self.doublings):
             x = keras.layers.Conv2D(
-                self.filters * 2**block, 4, strides=2, padding="same", use_bias=block == 0
+                self.filters * 2**block,
+                KERNEL_SIZE,
+                strides=2,
+                padding="same",
+                use_bias=block == 0,
+                kernel_initializer=dcgan_kernel_initializer(),
             )(x)
             if block > 0:
                 x = keras.layers.BatchNormalization(gamma_initializer=dcgan_gamma_initializer())(x)
@@ -71,10 +74,10 @@ class SaturatingGAN(GAN):
     G's target is "fake", and its loss is the negative of D's loss on the fakes.
     """
 
-    valid_target = 0.0
+    generator_target = 0.0
 
-    def __init__(self, *args, **gan_settings):
-        super().__init__(*args, **gan_settings)
+    def __init__(self, **settings):
+        super().__init__(**settings)
         self.combined.compile(
             loss=negated(self.build_loss()),
             optimizer=self.combined.optimizer,

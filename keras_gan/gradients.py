@@ -12,7 +12,7 @@ from keras import ops
 
 
 def generator_gradient_norm(gan, generator_inputs):
-    """The global norm of the gradient of G's loss (combined's loss, target `valid_target`) with
+    """The global norm of the gradient of G's loss (combined's loss, target `generator_target`) with
     respect to G's weights, for one batch; a float."""
     combined = gan.combined
     was_trainable = gan.discriminator.trainable
@@ -21,7 +21,7 @@ def generator_gradient_norm(gan, generator_inputs):
         trainable = [ops.convert_to_tensor(v.value) for v in combined.trainable_variables]
         non_trainable = [ops.convert_to_tensor(v.value) for v in combined.non_trainable_variables]
         inputs = keras.tree.map_structure(ops.convert_to_tensor, generator_inputs)
-        targets = gan.targets(gan.valid_target, generator_inputs)
+        targets = gan.targets(gan.generator_target, generator_inputs)
 
         def loss_of(trainable_values):
             outputs, _ = combined.stateless_call(

@@ -1,4 +1,4 @@
-"""Write examples/when_gans_fail.ipynb from the cells below (edit here, then run this script)."""
+"""Write examples/when_gans_fail.ipynb from the cells below: edit here, run this, ruff format.
 
 import os
 
@@ -21,7 +21,7 @@ notebook again and each run replaces its own folder (`overwrite=True`).""",
         "code",
         """# On Colab (or wherever keras_gan is missing) this installs it from GitHub.
 try:
-    import keras_gan
+    import keras_gan  # noqa: F401
 except ImportError:
     %pip install --quiet git+https://github.com/keras-gan/keras_gan""",
     ),

@@ -122,13 +122,13 @@ def test_unknown_checks_are_refused():
 def test_every_run_diagnoses_the_2018_freeze_and_stays_silent_on_the_fix(
     tmp_path, capsys, one_call
 ):
-    broken = ClassicFreezeGAN(**TINY, one_call=one_call)
+    broken = ClassicFreezeGAN(**TINY, compile_iteration=one_call)
     broken.train(iterations=60, batch_size=8, data=images(), output_dir=tmp_path / "a", verbose=0)
     (finding,) = broken.diagnoses
     assert finding.name == "discriminator_not_learning" and finding.iteration == 50
     assert "weights did not change" in finding.saw
     assert str(finding) in capsys.readouterr().out
-    fixed = GAN(**TINY, one_call=one_call)
+    fixed = GAN(**TINY, compile_iteration=one_call)
     fixed.train(iterations=60, batch_size=8, data=images(), output_dir=tmp_path / "b", verbose=0)
     assert fixed.diagnoses == []
     assert "diagnosis" not in capsys.readouterr().out

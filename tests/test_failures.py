@@ -37,7 +37,7 @@ def unchanged(before, model):
 
 @pytest.mark.parametrize("one_call", [True, False], ids=["one_call", "four_calls"])
 def test_the_2018_freeze_never_trains_the_discriminator_and_keras_warns(tmp_path, one_call):
-    gan = ClassicFreezeGAN(**TINY, one_call=one_call)
+    gan = ClassicFreezeGAN(**TINY, compile_iteration=one_call)
     d_before, g_before = weights(gan.discriminator), weights(gan.generator)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -48,12 +48,12 @@ def test_the_2018_freeze_never_trains_the_discriminator_and_keras_warns(tmp_path
     assert not unchanged(g_before, gan.generator)  # while G trains against the fixed D
     assert all(np.isfinite(history["d_loss"]))
     assert any("does not have any trainable weights" in str(w.message) for w in caught)
-    assert gan.one_call is one_call  # refused by neither path: no fallback to four calls
+    assert gan.compile_iteration is one_call  # refused by neither path: no fallback to four calls
 
 
 @pytest.mark.parametrize("one_call", [True, False], ids=["one_call", "four_calls"])
 def test_keras_gans_freeze_trains_the_discriminator_with_the_same_calls(tmp_path, one_call):
-    gan = GAN(**TINY, one_call=one_call)
+    gan = GAN(**TINY, compile_iteration=one_call)
     d_before = weights(gan.discriminator)
     gan.train(iterations=3, batch_size=8, data=images(), output_dir=tmp_path, verbose=0)
     assert not unchanged(d_before, gan.discriminator)
@@ -73,7 +73,7 @@ def test_the_saturating_loss_gives_a_smaller_early_generator_gradient(
     noise = np.random.default_rng(1).normal(size=(64, 100)).astype("float32")
     norms, losses = {}, {}
     for kind in (GAN, SaturatingGAN):
-        gan = kind(seed=0, one_call=one_call)
+        gan = kind(seed=0, compile_iteration=one_call)
         history = gan.train(
             iterations=40, data=data, output_dir=tmp_path / kind.__name__, verbose=0
         )
@@ -88,7 +88,7 @@ def test_the_saturating_loss_is_the_negative_of_ds_loss_on_the_fakes():
     gan = SaturatingGAN(**TINY)
     noise = np.random.default_rng(2).normal(size=(8, 4)).astype("float32")
     verdicts = ops.convert_to_numpy(gan.combined(noise, training=False)).ravel()
-    loss = float(gan.combined.loss(gan.targets(gan.valid_target, noise), gan.combined(noise)))
+    loss = float(gan.combined.loss(gan.targets(gan.generator_target, noise), gan.combined(noise)))
     np.testing.assert_allclose(loss, np.mean(np.log(1 - verdicts)), rtol=1e-4)
 
 
@@ -125,13 +125,13 @@ def test_a_frozen_plain_batchnorm_runs_in_inference_mode_and_the_fix_does_not(tm
     ids=["plain_batchnorm", "saturating", "strong_discriminator", "strong_generator", "freeze"],
 )
 def test_every_switch_trains_on_both_paths_and_resumes(tmp_path, kind, settings, one_call):
-    gan = kind(**{**settings, "seed": 0}, one_call=one_call)
+    gan = kind(**{**settings, "seed": 0}, compile_iteration=one_call)
     shape = gan.img_shape
     history = gan.train(
         iterations=2, batch_size=8, data=images(shape=shape), output_dir=tmp_path, verbose=0
     )
     assert all(np.isfinite(value) for values in history.values() for value in values)
-    assert gan.one_call is one_call
+    assert gan.compile_iteration is one_call
     from keras_gan import load_gan
 
     resumed = load_gan(tmp_path)
