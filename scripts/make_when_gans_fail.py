@@ -1,4 +1,4 @@
-"""Write examples/when_gans_fail.ipynb from the cells below: edit here, run this, ruff format.
+"""Write examples/when_gans_fail.ipynb from the cells below: edit here, run this, ruff format."""
 
 import os
 
