@@ -255,9 +255,10 @@ class Diagnosis(keras.callbacks.Callback):
         self.weights = weights
 
     def discriminator_weights(self):
-        """D's small trainable variables (biases, the output layer): each step of a learning D
+        """D's small variables (biases, the output layer, ...): each step of a learning D
         moves them, and copying them costs microseconds where all of D's weights cost ms."""
-        weights = [v for v in self.model.discriminator.weights if v.trainable]
+        # Not filtered by `trainable`: freezing a Keras 3 model marks its variables untrainable.
+        weights = self.model.discriminator.weights
         small = [v for v in weights if int(np.prod(v.shape)) <= SMALL_VARIABLE] or weights
         return [ops.convert_to_numpy(weight) for weight in small]
 
