@@ -22,6 +22,10 @@ The files, from the one to read first:
     datasets.py      MNIST (download or local IDX / npz), CIFAR-10, image folders, as uint8
     plots.py         grids, GIF, loss plot, real vs fake, interpolation
     metrics/         Frechet distance, MNIST score, coverage, conditional accuracy, classifier
+    failures.py      the classic mistakes on demand (the 2018 freeze, saturating loss, ...)
+    diagnosis.py     the callback every run gets: names a failure in one line when it sees one
+    gradients.py     G's gradient norm through the frozen D (backend glue, for the diagnosis)
+    doctor.py        keras-gan doctor: does this Keras behave as the classic pattern needs?
     cli.py           the keras-gan command
     files.py, interrupts.py   atomic files; Ctrl-C
 """

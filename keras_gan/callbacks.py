@@ -194,7 +194,8 @@ class TensorBoard(keras.callbacks.Callback):
     Scalars, stepped by iteration number and grouped into sections: `losses/` (D's and G's),
     `discriminator/` (its accuracy, D(x), D(G(z)), a critic's Wasserstein estimate) every
     `update_freq` iterations, and `quality/` whenever a QualityLog placed before this callback
-    measures. Images: the sample grid at each sample interval. Give each run a folder of its own
+    measures, `diagnosis/` when the run's diagnosis finds something (also as text). Images: the
+    sample grid at each sample interval. Give each run a folder of its own
     (`logs/dcgan`) and open them all with `tensorboard --logdir logs`.
     """
 
@@ -207,15 +208,27 @@ class TensorBoard(keras.callbacks.Callback):
 
         self.summary = tf.summary
         self.writer = tf.summary.create_file_writer(self.log_dir)
+        self.diagnoses_written = 0
         self.write_scalars(self.model.iteration, logs or {}, quality_only=True)
         if self.model.iteration == 0:
             self.write_grid()
 
     def on_train_batch_end(self, iteration, logs=None):
         self.write_scalars(iteration, logs, quality_only=iteration % self.update_freq != 0)
+        self.write_diagnoses()
 
     def on_epoch_end(self, epoch, logs=None):
         self.write_grid()
+
+    def write_diagnoses(self):
+        """Each new finding of the run's diagnosis (keras_gan/diagnosis.py): its line as text,
+        and a 1 at its iteration under `diagnosis/`."""
+        findings = getattr(self.model, "diagnoses", [])
+        with self.writer.as_default():
+            for finding in findings[self.diagnoses_written :]:
+                self.summary.scalar(f"diagnosis/{finding.name}", 1.0, step=finding.iteration)
+                self.summary.text(f"diagnosis/{finding.name}", str(finding), step=finding.iteration)
+        self.diagnoses_written = len(findings)
 
     def on_train_end(self, logs=None):
         self.writer.close()

@@ -1,4 +1,4 @@
-"""The `keras-gan` command: train, sample, export, gif and evaluate, for runs from a terminal.
+"""The `keras-gan` command: train, sample, export, gif, evaluate and doctor, from a terminal.
 
     keras-gan train --model dcgan --dataset mnist --iterations 5000 --output-dir runs/dcgan
     keras-gan train --output-dir runs/dcgan --iterations 8000 --resume
@@ -7,6 +7,7 @@
     keras-gan export runs/dcgan --output generator.keras
     keras-gan gif runs/dcgan
     keras-gan evaluate runs/dcgan
+    keras-gan doctor
 
 Every error a user can fix is one line on stderr and a non-zero exit status.
 """
@@ -70,6 +71,11 @@ def build_parser(with_model_flags=False, argv=()):
     if with_model_flags:
         add_model_flags(train, model_classes(argv))
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--no-diagnosis",
+        action="store_true",
+        help="switch off the diagnosis that names classic failures (keras_gan/diagnosis.py)",
+    )
 
     sample = commands.add_parser("sample", help="draw samples from a checkpoint")
     sample.add_argument("checkpoint", help="a run folder or its checkpoint.npz")
@@ -109,6 +115,9 @@ def build_parser(with_model_flags=False, argv=()):
     )
     evaluate.add_argument("--data-dir", help="local MNIST folder (else $KERAS_GAN_DATA_DIR)")
     evaluate.add_argument("--seed", type=int, default=0, help="random seed for the noise")
+    commands.add_parser(
+        "doctor", help="check that this Keras behaves as the classic GAN pattern needs"
+    )
     return parser
 
 
@@ -295,6 +304,10 @@ def train_command(args):
         run_callbacks.append(callbacks.QualityLog(args.eval_interval, data_dir=args.data_dir))
     if args.tensorboard:
         run_callbacks.append(callbacks.TensorBoard(args.tensorboard))
+    if args.no_diagnosis:
+        from keras_gan.diagnosis import Diagnosis
+
+        run_callbacks.append(Diagnosis(checks=()))
     gan.train(
         iterations=args.iterations,
         batch_size=args.batch_size,
@@ -426,6 +439,21 @@ def evaluate_command(args):
         gan, load_mnist(args.data_dir, split="test"), args.count, seed=args.seed
     )
     print(f"iteration {gan.iteration}: {metrics.describe(results)}")
+    from keras_gan.diagnosis import diagnose_finished_run
+
+    folder = args.checkpoint if os.path.isdir(args.checkpoint) else os.path.dirname(args.checkpoint)
+    findings = diagnose_finished_run(gan, folder or ".", results["digit_shares"])
+    for finding in findings:
+        print(finding)
+    if not findings:
+        print("diagnosis: nothing wrong seen (D learning, not winning; digits covered).")
+
+
+def doctor_command(args):
+    from keras_gan import doctor
+
+    results = doctor.run_checks()
+    return 0 if all(result.passed for result in results) else 1
 
 
 COMMANDS = {
@@ -434,6 +462,7 @@ COMMANDS = {
     "export": export_command,
     "gif": gif_command,
     "evaluate": evaluate_command,
+    "doctor": doctor_command,
 }
 
 if __name__ == "__main__":

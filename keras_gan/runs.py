@@ -31,6 +31,7 @@ from keras_gan.checkpoints import (
     save_checkpoint,
     weights_are_finite,
 )
+from keras_gan.diagnosis import Diagnosis
 from keras_gan.files import CsvLog, read_numeric_csv
 from keras_gan.interrupts import TERMINATED_STATUS, StopOnInterrupt, hold_ctrl_c
 from keras_gan.locks import RunLock
@@ -91,7 +92,10 @@ class Run:
                     f"Resuming with {name}={ours!r} (the checkpoint's run had {theirs!r}).",
                     flush=True,
                 )
-        self.callbacks = standard_callbacks(self.folder, sample_interval, verbose) + user_callbacks
+        self.callbacks = (
+            standard_callbacks(self.folder, sample_interval, verbose, user_callbacks)
+            + user_callbacks
+        )
         self.history = {}  # name -> one value per iteration, what train() returns
         self.metrics_log = CsvLog(os.path.join(self.folder, "metrics.csv"))
 
@@ -247,7 +251,10 @@ class Run:
             os.rmdir(self.folder)
 
 
-def standard_callbacks(folder, sample_interval, verbose):
-    """The callbacks every run gets: watch it, and keep its pictures."""
+def standard_callbacks(folder, sample_interval, verbose, user_callbacks=()):
+    """The callbacks every run gets: watch it, keep its pictures, and diagnose it (unless the
+    caller passes a Diagnosis of their own)."""
     pictures = [callbacks.SampleGrid(folder, sample_interval), callbacks.LossPlot(folder)]
+    if not any(isinstance(callback, Diagnosis) for callback in user_callbacks):
+        pictures.append(Diagnosis())
     return [callbacks.ProgressBar(), *pictures] if verbose else pictures
