@@ -1,11 +1,13 @@
 """keras_gan: the classic Keras combined-model GAN, correct and fast on Keras 3.
 
-    from keras_gan import GAN, DCGAN, CGAN, LSGAN, WGAN
+    from keras_gan import GAN, DCGAN, CGAN, LSGAN, WGAN, ToyGAN, PacGAN
 
 The files, from the one to read first:
 
     gan.py           the GAN class: the one file to read, top to bottom
     dcgan.py, cgan.py, lsgan.py, wgan.py    the variants, each a small subclass of it
+    toy.py, pacgan.py    ToyGAN for 2-D points; PacGAN, its discriminator judging packs of points
+    game.py          the picture of the game in 2-D: D's verdict, points, G's pushes, G's map
     compiled.py      gan.py's step methods traced into one compiled call (TF, JAX, PyTorch glue)
     runs.py          around the loop: the output folder, logs, checkpoints, callbacks, the end of a run
     callbacks.py     progress bar, grids, loss plot, quality log, TensorBoard (Keras callbacks)
@@ -14,7 +16,8 @@ The files, from the one to read first:
     layers.py        FreezeSafeBatchNormalization, the WGAN critic's weight clip
     datasets.py      MNIST (download or local IDX / npz), CIFAR-10, image folders, as uint8
     plots.py         grids, GIF, loss plot, real vs fake, interpolation
-    metrics/         Frechet distance, MNIST score, coverage, conditional accuracy, the classifier
+    metrics/         Frechet distance, MNIST score, coverage, conditional accuracy, the classifier;
+                     modes.py: modes captured and high-quality share of 2-D points
     cli.py           the keras-gan command
     checks.py, settings.py, files.py, interrupts.py   clear errors; a GAN's settings and seed;
                      atomic files; Ctrl-C
@@ -22,7 +25,7 @@ The files, from the one to read first:
 
 import importlib
 
-__all__ = ["GAN", "DCGAN", "CGAN", "LSGAN", "WGAN", "load_gan"]
+__all__ = ["GAN", "DCGAN", "CGAN", "LSGAN", "WGAN", "ToyGAN", "PacGAN", "load_gan"]
 
 _HOMES = {
     "GAN": "gan",
@@ -30,6 +33,8 @@ _HOMES = {
     "CGAN": "cgan",
     "LSGAN": "lsgan",
     "WGAN": "wgan",
+    "ToyGAN": "toy",
+    "PacGAN": "pacgan",
     "load_gan": "checkpoints",
 }
 

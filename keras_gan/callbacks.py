@@ -22,7 +22,7 @@ import numpy as np
 
 from keras_gan import plots
 from keras_gan.checkpoints import weights_are_finite
-from keras_gan.files import CsvLog
+from keras_gan.files import CsvLog, atomic_path
 
 
 class ProgressBar(keras.callbacks.Callback):
@@ -74,8 +74,9 @@ class SampleGrid(keras.callbacks.Callback):
             plots.save_gif(self.folder)
 
     def save(self):
-        samples, columns = self.model.sample_grid()
-        plots.save_grid(samples, os.path.join(self.folder, f"{self.model.iteration}.png"), columns)
+        path = os.path.join(self.folder, f"{self.model.iteration}.png")
+        with atomic_path(path) as temporary:
+            self.model.sample_picture().save(temporary, format="PNG")
         self.saved_at = self.model.iteration
 
 
@@ -208,8 +209,7 @@ class TensorBoard(keras.callbacks.Callback):
                     )
 
     def write_grid(self):
-        samples, columns = self.model.sample_grid()
-        grid = np.asarray(plots.grid_image(samples, columns, scale=2))
+        grid = np.asarray(self.model.sample_picture(scale=2))
         grid = grid[np.newaxis, ..., np.newaxis] if grid.ndim == 2 else grid[np.newaxis]
         with self.writer.as_default(step=self.model.iteration):
             self.summary.image("samples", grid)

@@ -30,14 +30,14 @@ def check_gan_settings(
 ):
     """Every setting of GAN(...), each with what it must be; raised before anything is built."""
     name = type(gan).__name__
+    rank = getattr(gan, "img_rank", 3)  # ToyGAN's samples are points, shape (2,)
     if (
         not isinstance(img_shape, (tuple, list))
-        or len(img_shape) != 3
+        or len(img_shape) != rank
         or not all(is_whole_number(size) and size >= 1 for size in img_shape)
     ):
-        raise ValueError(
-            f"{name}: img_shape must be (height, width, channels), e.g. (28, 28, 1); got {img_shape!r}."
-        )
+        form = "(height, width, channels), e.g. (28, 28, 1)" if rank == 3 else f"{rank} sizes"
+        raise ValueError(f"{name}: img_shape must be {form}; got {img_shape!r}.")
     for setting, value in (("latent_dim", latent_dim), ("d_steps", d_steps)):
         if not is_whole_number(value) or value < 1:
             raise ValueError(f"{name}: {setting} must be a whole number >= 1, got {value!r}.")

@@ -49,8 +49,7 @@ class LivePlot(keras.callbacks.Callback):
         """The figure as a PNG, and a line of text for places that show no images."""
         figure = Figure(figsize=(12, 3.6), layout="constrained")
         samples, losses, outputs = figure.subplots(1, 3, width_ratios=(1, 1.4, 1.4))
-        images, columns = self.model.sample_grid()
-        samples.imshow(np.asarray(plots.grid_image(images, columns, scale=1)), cmap="gray")
+        samples.imshow(np.asarray(self.model.sample_picture(scale=1)), cmap="gray")
         samples.set_title(f"G's samples, iteration {self.model.iteration}")
         samples.set_axis_off()
         plots.draw_curves(

@@ -1,0 +1,212 @@
+"""ToyGAN on 2-D points: the toy datasets, the mode metrics on data with known answers, the
+freeze on both paths, the arrows' numbers, and a short run that moves the fakes to the ring."""
+
+import numpy as np
+import pytest
+from keras import ops
+
+from keras_gan import ToyGAN, datasets, load_gan
+from keras_gan.metrics.modes import describe_modes, mode_quality
+
+SMALL = {"units": 16, "depth": 2}  # tiny networks: every fast test runs in seconds
+
+
+def snapshot(model):
+    return [ops.convert_to_numpy(variable) for variable in model.variables]
+
+
+def changed(before, model):
+    return [
+        not np.array_equal(old, ops.convert_to_numpy(new))
+        for old, new in zip(before, model.variables)
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Toy datasets.
+
+
+@pytest.mark.parametrize("name", datasets.TOY_DATASETS)
+def test_toy_datasets_are_finite_float32_points(name):
+    points = datasets.load_toy(name, samples=1000, seed=1)
+    assert points.shape == (1000, 2) and points.dtype == np.float32
+    assert np.isfinite(points).all() and points.std(axis=0).min() > 0.1
+    assert np.array_equal(points, datasets.load_toy(name, samples=1000, seed=1))
+
+
+def test_ring_and_grid_have_pacgans_geometry():
+    centres, std = datasets.toy_modes("ring")
+    assert std == 0.01 and centres.shape == (8, 2)
+    np.testing.assert_allclose(np.linalg.norm(centres, axis=1), 1.0)
+    centres, std = datasets.toy_modes("grid")
+    assert std == 0.05 and centres.shape == (25, 2)
+    assert sorted(set(centres[:, 0])) == [-4, -2, 0, 2, 4] == sorted(set(centres[:, 1]))
+    points = datasets.load_toy("grid", samples=5000)
+    nearest = np.linalg.norm(points[:, None] - centres[None], axis=-1).min(axis=1)
+    assert 0.04 < np.sqrt(np.mean(nearest**2) / 2) < 0.06  # the per-coordinate std is 0.05
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (np.zeros((5, 3)), r"shape \(5, 3\).*\(N, 2\)"),
+        (np.zeros((0, 2)), r"N >= 1"),
+        (np.array([[0.0, np.nan]]), "NaN"),
+        (np.array([["a", "b"]]), "real numbers"),
+    ],
+)
+def test_bad_points_are_clear_errors_before_training(data, message, tmp_path):
+    gan = ToyGAN(**SMALL)
+    with pytest.raises(ValueError, match=message):
+        gan.train(iterations=1, data=data, output_dir=tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_unknown_toy_dataset_is_a_clear_error():
+    with pytest.raises(ValueError, match="ring, grid, moons, spiral"):
+        datasets.load_toy("circle")
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        ToyGAN(dataset="circle")
+
+
+# --------------------------------------------------------------------------------------------
+# Mode metrics, on data whose answer is known.
+
+
+def test_real_samples_capture_every_mode_at_full_quality():
+    for name in ("ring", "grid"):
+        results = mode_quality(datasets.load_toy(name, 2500, seed=3), *datasets.toy_modes(name))
+        assert results["modes_captured"] == results["modes"] == len(datasets.toy_modes(name)[0])
+        assert results["high_quality_share"] > 0.98  # within 3 std in 2-D: 98.9% expected
+        assert sum(results["mode_counts"]) == round(2500 * results["high_quality_share"])
+
+
+def test_one_modes_samples_capture_one_mode():
+    centres, std = datasets.toy_modes("ring")
+    samples = centres[2] + np.random.default_rng(0).normal(scale=std, size=(2500, 2))
+    results = mode_quality(samples, centres, std)
+    assert results["modes_captured"] == 1 and results["mode_counts"][2] > 2400
+    assert describe_modes(results).startswith("1 of 8 modes captured")
+
+
+def test_a_mode_is_captured_from_a_fifth_of_its_share_and_far_points_are_low_quality():
+    centres, std = datasets.toy_modes("ring")  # 2500 samples, 8 modes: 62.5 needed per mode
+    samples = np.concatenate(
+        [
+            np.repeat(centres[:1], 63, axis=0),  # captured
+            np.repeat(centres[1:2], 62, axis=0),  # one short
+            centres[2] + [[3.5 * std, 0.0]] * 100,  # past 3 std: nearest mode 2, low quality
+            np.full((2500 - 225, 2), 10.0),  # far from every mode
+        ]
+    )
+    results = mode_quality(samples, centres, std)
+    assert results["modes_captured"] == 1
+    assert results["mode_counts"][:3] == [63, 62, 0]
+    assert results["high_quality_share"] == pytest.approx(125 / 2500)
+
+
+def test_mode_metrics_refuse_bad_input():
+    centres, std = datasets.toy_modes("ring")
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        mode_quality(np.zeros((4, 3)), centres, std)
+    with pytest.raises(ValueError, match="NaN"):
+        mode_quality(np.full((4, 2), np.nan), centres, std)
+
+
+# --------------------------------------------------------------------------------------------
+# ToyGAN: the freeze on both paths, the arrows, a short run.
+
+
+@pytest.mark.parametrize("one_call", [True, False])
+def test_toygan_trains_both_networks_each_in_its_own_step_on_both_paths(one_call, tmp_path):
+    gan = ToyGAN(seed=0, one_call=one_call, **SMALL)
+    data = datasets.load_toy("ring", 512)
+    real, noise = data[:64], gan.noise(64)
+    d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
+    gan.discriminator_step(batch_size=64)  # gan.py's train_discriminator, by hand
+    assert all(changed(d_before, gan.discriminator)) and not any(changed(g_before, gan.generator))
+    d_before = snapshot(gan.discriminator)
+    gan.generator_step(batch_size=64)  # gan.py's train_generator through the frozen D
+    assert all(changed(g_before, gan.generator)) and not any(changed(d_before, gan.discriminator))
+    # And the loop itself, on the path under test: both networks move, D ends marked frozen.
+    d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
+    logs = gan.run_iteration([real], [noise], noise)
+    assert all(changed(d_before, gan.discriminator)) and all(changed(g_before, gan.generator))
+    assert gan.discriminator.trainable is False
+    assert set(logs) == {"d_loss", "d_accuracy", "d_real", "d_fake", "g_loss"}
+    assert all(np.isfinite(value) for value in logs.values())
+
+
+def test_the_arrows_are_minus_the_gradient_of_gs_loss_computed_by_hand():
+    from keras_gan.game import generator_pushes
+
+    gan = ToyGAN(seed=0, **SMALL)
+    gan.discriminator_step(batch_size=64)  # a D that is not flat
+    points = np.random.default_rng(1).normal(size=(7, 2)).astype("float32")
+    pushes = generator_pushes(gan, points)
+
+    # D by hand in float64: Dense-ReLU layers, then a sigmoid; G's loss on one fake is
+    # -log D(x) (binary cross-entropy with target 1), so d loss / dx = -(1 - D(x)) d logit / dx.
+    weights = [np.asarray(ops.convert_to_numpy(w), np.float64) for w in gan.discriminator.weights]
+    for point, push in zip(points.astype(np.float64), pushes):
+        h, masks = point, []
+        for kernel, bias in zip(weights[0:-2:2], weights[1:-2:2]):
+            pre = h @ kernel + bias
+            masks.append(pre > 0)
+            h = np.maximum(pre, 0)
+        logit = float(h @ weights[-2][:, 0] + weights[-1][0])
+        back = weights[-2][:, 0]  # d logit / d h, back through each ReLU and kernel
+        for kernel, mask in zip(reversed(weights[0:-2:2]), reversed(masks)):
+            back = kernel @ (back * mask)
+        d = 1 / (1 + np.exp(-logit))
+        np.testing.assert_allclose(push, (1 - d) * back, rtol=1e-4, atol=1e-6)
+    assert np.abs(pushes).max() > 1e-3  # a real gradient, not zeros
+
+
+def test_a_short_run_on_the_ring_moves_the_fakes_toward_the_modes(tmp_path):
+    centres, std = datasets.toy_modes("ring")
+
+    def mean_distance(gan):
+        samples = gan.generate(1000, seed=0)
+        return np.linalg.norm(samples[:, None] - centres[None], axis=-1).min(axis=1).mean()
+
+    gan = ToyGAN(seed=0, units=64, depth=2)
+    before = mean_distance(gan)
+    gan.train(iterations=400, sample_interval=200, output_dir=tmp_path / "run", verbose=0)
+    after = mean_distance(gan)
+    assert after < 0.5 * before, (before, after)
+    assert {"0.png", "200.png", "400.png", "progress.gif", "metrics.csv", "checkpoint.npz"} <= {
+        path.name for path in (tmp_path / "run").iterdir()
+    }
+
+
+def test_a_toygan_checkpoint_resumes_and_reloads_with_its_settings(tmp_path):
+    gan = ToyGAN(dataset="grid", seed=0, **SMALL)
+    gan.train(
+        iterations=4, batch_size=16, sample_interval=2, output_dir=tmp_path / "run", verbose=0
+    )
+    loaded = load_gan(tmp_path / "run")
+    assert type(loaded) is ToyGAN and loaded.dataset == "grid" and loaded.units == 16
+    np.testing.assert_allclose(loaded.generate(8, seed=1), gan.generate(8, seed=1), atol=1e-6)
+    resumed = ToyGAN(dataset="grid", seed=0, **SMALL)
+    resumed.train(
+        iterations=6,
+        batch_size=16,
+        sample_interval=2,
+        output_dir=tmp_path / "run",
+        resume=True,
+        verbose=0,
+    )
+    assert resumed.iteration == 6
+
+
+def test_measure_quality_counts_modes_and_refuses_data_without_modes():
+    gan = ToyGAN(seed=0, **SMALL)
+    results = gan.measure_quality(samples=500)
+    assert results["modes"] == 8 and 0 <= results["modes_captured"] <= 8
+    with pytest.raises(ValueError, match="has none"):
+        ToyGAN(dataset="moons", **SMALL).measure_quality()
+    with pytest.raises(ValueError, match="MNIST"):
+        from keras_gan import metrics
+
+        metrics.evaluate_gan(gan, None, samples=10)
