@@ -70,21 +70,22 @@ class ToyGAN(GAN):
 
     def build_generator(self):
         """Noise -> `depth` x Dense(`units`, ReLU) -> a point (linear: data is not in [-1, 1])."""
-        model = keras.Sequential(name="generator")
-        model.add(keras.Input(shape=(self.latent_dim,)))
-        for _ in range(self.depth):
-            model.add(layers.Dense(self.units, activation="relu"))
-        model.add(layers.Dense(2))
-        return model
+        return keras.Sequential(
+            [keras.Input(shape=(self.latent_dim,)), *self.hidden_layers(), layers.Dense(2)],
+            name="generator",
+        )
 
     def build_discriminator(self):
         """A point -> `depth` x Dense(`units`, ReLU) -> how real D finds it."""
-        model = keras.Sequential(name="discriminator")
-        model.add(keras.Input(shape=self.img_shape))
-        for _ in range(self.depth):
-            model.add(layers.Dense(self.units, activation="relu"))
-        model.add(layers.Dense(1, activation=self.output_activation))
-        return model
+        verdict = layers.Dense(1, activation=self.output_activation)
+        return keras.Sequential(
+            [keras.Input(shape=self.img_shape), *self.hidden_layers(), verdict],
+            name="discriminator",
+        )
+
+    def hidden_layers(self):
+        """`depth` new Dense(`units`, ReLU) layers: the body of both networks."""
+        return [layers.Dense(self.units, activation="relu") for _ in range(self.depth)]
 
     # ----------------------------------------------------------------------------------------
     # The data.
@@ -105,7 +106,9 @@ class ToyGAN(GAN):
         return data[self.rng.integers(0, len(data), batch_size)]
 
     def train(self, iterations=5000, batch_size=256, sample_interval=250, **options):
-        """GAN.train with a toy run's defaults: 5000 iterations of 256 points, a frame every 250."""
+        """GAN.train with a toy run's defaults: 5000 iterations of 256 points, a frame every 250.
+
+        (Pass the rest by name: data=, output_dir=, callbacks=, ...)"""
         return super().train(
             iterations=iterations, batch_size=batch_size, sample_interval=sample_interval, **options
         )

@@ -210,3 +210,32 @@ def test_measure_quality_counts_modes_and_refuses_data_without_modes():
         from keras_gan import metrics
 
         metrics.evaluate_gan(gan, None, samples=10)
+
+
+# --------------------------------------------------------------------------------------------
+# PacGAN.
+
+
+@pytest.mark.parametrize("one_call", [True, False])
+def test_pacgans_d_judges_packs_and_both_networks_train_on_both_paths(one_call):
+    from keras_gan import PacGAN
+
+    gan = PacGAN(packing=4, seed=0, one_call=one_call, **SMALL)
+    first_kernel = gan.discriminator.layers[1].kernel  # after Pack: 4 points = 8 numbers in
+    assert tuple(first_kernel.shape) == (8, 16)
+    points = datasets.load_toy("ring", 64)
+    assert gan.discriminator.predict_on_batch(points).shape == (16, 1)
+    d_before, g_before = snapshot(gan.discriminator), snapshot(gan.generator)
+    logs = gan.run_iteration([points], [gan.noise(64)], gan.noise(64))
+    assert all(changed(d_before, gan.discriminator)) and all(changed(g_before, gan.generator))
+    assert all(np.isfinite(value) for value in logs.values())
+    # One verdict per point on the picture: a pack of 4 copies of it.
+    assert gan.discriminator_verdicts(points[:5]).shape == (5,)
+
+
+def test_pacgan_refuses_a_batch_of_partial_packs_before_training(tmp_path):
+    from keras_gan import PacGAN
+
+    with pytest.raises(ValueError, match="multiple of 4"):
+        PacGAN(**SMALL).train(iterations=1, batch_size=30, output_dir=tmp_path / "run")
+    assert not (tmp_path / "run").exists()
