@@ -113,12 +113,13 @@ class QualityLog(keras.callbacks.Callback):
     by default the run's output folder).
 
     Frechet distance to the MNIST test set, MNIST score and digits covered (keras_gan.metrics;
-    a conditional GAN adds its conditional accuracy), on `samples` generated images; printed
+    a conditional GAN adds its conditional accuracy), on `samples` generated images (2000); a
+    ToyGAN logs its modes captured and share of high-quality points (of 2500); printed
     too, so a class can watch the distance fall. The numbers are added to that iteration's logs,
     where the callbacks after this one (TensorBoard) find them, as Keras callbacks share logs.
     """
 
-    def __init__(self, interval, folder=None, data_dir=None, samples=2000, verbose=1):
+    def __init__(self, interval, folder=None, data_dir=None, samples=None, verbose=1):
         super().__init__()
         self.interval, self.folder, self.data_dir, self.samples, self.verbose = (
             interval,
@@ -131,7 +132,9 @@ class QualityLog(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         from keras_gan.datasets import load_mnist
 
-        self.reference = load_mnist(self.data_dir, split="test")
+        # A ToyGAN measures its modes (keras_gan.metrics.modes) and needs no reference digits.
+        self.toy = hasattr(self.model, "measure_quality")
+        self.reference = None if self.toy else load_mnist(self.data_dir, split="test")
         self.log = CsvLog(os.path.join(self.folder or self.model.output_dir, "quality.csv"))
         self.log.open(self.model.iteration)
         if self.model.iteration == 0:
@@ -146,8 +149,15 @@ class QualityLog(keras.callbacks.Callback):
 
     def measure(self):
         from keras_gan import metrics
+        from keras_gan.metrics.modes import SAMPLES, describe_modes
 
-        results = metrics.evaluate_gan(self.model, self.reference, self.samples)
+        if self.toy:
+            results = self.model.measure_quality(self.samples or SAMPLES)
+            results.pop("mode_counts")
+            describe = describe_modes
+        else:
+            results = metrics.evaluate_gan(self.model, self.reference, self.samples or 2000)
+            describe = metrics.describe
         self.log.append(
             {
                 "iteration": self.model.iteration,
@@ -159,11 +169,18 @@ class QualityLog(keras.callbacks.Callback):
             }
         )
         if self.verbose:
-            print(f"\niteration {self.model.iteration}: {metrics.describe(results)}", flush=True)
-        return {name: value for name, value in results.items() if name != "digit_shares"}
+            print(f"\niteration {self.model.iteration}: {describe(results)}", flush=True)
+        return {name: value for name, value in results.items() if name in QUALITY_NAMES}
 
 
-QUALITY_NAMES = ("frechet_distance", "mnist_score", "digits_covered", "conditional_accuracy")
+QUALITY_NAMES = (
+    "frechet_distance",
+    "mnist_score",
+    "digits_covered",
+    "conditional_accuracy",
+    "modes_captured",
+    "high_quality_share",
+)
 
 
 class TensorBoard(keras.callbacks.Callback):

@@ -239,3 +239,53 @@ def test_pacgan_refuses_a_batch_of_partial_packs_before_training(tmp_path):
     with pytest.raises(ValueError, match="multiple of 4"):
         PacGAN(**SMALL).train(iterations=1, batch_size=30, output_dir=tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# The command line and the quality log.
+
+
+def run_cli(*argv):
+    from keras_gan import cli
+
+    return cli.main([str(arg) for arg in argv])
+
+
+def test_cli_trains_a_toy_on_the_ring_logs_its_modes_and_every_tool_works(tmp_path, capsys):
+    run = tmp_path / "ring"
+    code = run_cli(
+        "train", "--model", "toy", "--dataset", "ring", "--iterations", 4, "--batch-size", 32,
+        "--sample-interval", 2, "--eval-interval", 2, "--units", 16, "--depth", 2, "--seed", 0,
+        "--quiet", "--output-dir", run, "--tensorboard", tmp_path / "logs",
+    )  # fmt: skip
+    assert code == 0
+    rows = (run / "quality.csv").read_text().splitlines()
+    assert rows[0].startswith("iteration,modes_captured,modes,high_quality_share")
+    assert [row.split(",")[0] for row in rows[1:]] == ["0", "2", "4"]
+    assert {"0.png", "2.png", "4.png", "progress.gif"} <= {p.name for p in run.iterdir()}
+    assert any((tmp_path / "logs").iterdir())
+    capsys.readouterr()
+    assert run_cli("evaluate", run) == 0
+    assert "modes captured" in capsys.readouterr().out
+    assert run_cli("sample", run, "--output", tmp_path / "points.png", "-n", 100) == 0
+    assert run_cli("sample", run, "--output", tmp_path / "points.npy", "-n", 100) == 0
+    assert np.load(tmp_path / "points.npy").shape == (100, 2)
+    assert run_cli("export", run, "--output", tmp_path / "g.keras") == 0
+    assert run_cli("train", "--output-dir", run, "--iterations", 6, "--resume", "--quiet") == 0
+    assert load_gan(run).iteration == 6
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--model", "toy", "--dataset", "mnist"], "2-D points"),
+        (["--model", "dcgan", "--dataset", "ring"], "images"),
+        (["--dataset", "moons", "--eval-interval", "5"], "ring or grid"),
+        (["--dataset", "ring", "--packing", "2"], "pacgan only"),
+        (["--model", "gan", "--units", "8"], "toy/pacgan only"),
+    ],
+)
+def test_cli_refuses_toy_flags_that_do_not_fit(argv, message, tmp_path, capsys):
+    assert run_cli("train", *argv, "--output-dir", tmp_path / "run") == 1
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
