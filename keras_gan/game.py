@@ -157,8 +157,15 @@ def figure_of(gan, arrows=ARROWS, extent=None, size=(9.0, 4.4), dpi=100):
     real = gan.frame_real_points()
     fakes = gan.generate(len(gan.fixed_noise), noise=gan.fixed_noise)
     extent = extent or plane_extent(real)
-    figure = Figure(figsize=size, dpi=dpi, layout="constrained")
+    # A fixed layout: matplotlib's constrained layout costs more than the rest of the frame.
+    figure = Figure(figsize=size, dpi=dpi)
     game_axes, map_axes = figure.subplots(1, 2)
+    figure.subplots_adjust(left=0.05, right=0.99, bottom=0.07, top=0.93, wspace=0.12)
+    ticks = np.round(np.linspace(extent[0], extent[1], 5)[1:-1], 1)
+    for axes in (game_axes, map_axes):
+        axes.set_xticks(ticks)
+        axes.set_yticks(np.round(np.linspace(extent[2], extent[3], 5)[1:-1], 1))
+        axes.tick_params(labelsize=7)
     draw_game(game_axes, gan, real, fakes, extent, arrows)
     draw_generator_map(map_axes, gan, real, extent)
     return figure
@@ -198,3 +205,13 @@ def save_points(points, path, title=None):
         with open(temporary, "wb") as stream:
             stream.write(buffer.getvalue())
     return path
+
+
+def side_by_side(left, right, gap=12):
+    """Two frames (PIL images) in one image, left and right: before and after, plain and packed."""
+    canvas = Image.new(
+        "RGB", (left.width + gap + right.width, max(left.height, right.height)), "white"
+    )
+    canvas.paste(left, (0, 0))
+    canvas.paste(right, (left.width + gap, 0))
+    return canvas
