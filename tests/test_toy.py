@@ -289,3 +289,16 @@ def test_cli_refuses_toy_flags_that_do_not_fit(argv, message, tmp_path, capsys):
     assert run_cli("train", *argv, "--output-dir", tmp_path / "run") == 1
     assert message in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_the_live_game_refuses_an_image_gan_and_frames_show_a_fixed_plane(tmp_path):
+    from keras_gan import GAN, game
+    from keras_gan.notebook import LiveGame
+
+    with pytest.raises(ValueError, match="LivePlot"):
+        GAN().train(iterations=1, data=np.zeros((4, 28, 28, 1)), callbacks=[LiveGame()])
+    gan = ToyGAN(seed=0, **SMALL)
+    picture = gan.picture(dpi=50)
+    assert picture.size == (450, 220) and picture.mode == "RGB"
+    extent = game.plane_extent(gan.frame_real_points())
+    assert extent[0] < -1 and extent[1] > 1  # the ring, radius 1, with a margin
