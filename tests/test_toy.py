@@ -296,7 +296,13 @@ def test_the_live_game_refuses_an_image_gan_and_frames_show_a_fixed_plane(tmp_pa
     from keras_gan.notebook import LiveGame
 
     with pytest.raises(ValueError, match="LivePlot"):
-        GAN().train(iterations=1, data=np.zeros((4, 28, 28, 1)), callbacks=[LiveGame()])
+        GAN().train(
+            iterations=1,
+            batch_size=4,
+            data=np.zeros((4, 28, 28, 1)),
+            output_dir=tmp_path / "r",
+            callbacks=[LiveGame()],
+        )
     gan = ToyGAN(seed=0, **SMALL)
     picture = gan.picture(dpi=50)
     assert picture.size == (450, 220) and picture.mode == "RGB"
