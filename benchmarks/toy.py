@@ -7,7 +7,7 @@ iterations to every mode of the ring (8) and the grid (25), with the shipped def
 
 Each run trains one model (ToyGAN or PacGAN, `keras_gan.train()` as shipped, verbose=0, frames
 every 1000 iterations) and measures its modes every `--eval-interval` iterations on 2500
-samples (keras_gan.metrics.modes; not counted in its training time). A run reaches the aim when
+samples (keras_gan.metrics.modes; not counted in its training time; printed to stderr as it goes). A run reaches the aim when
 every mode is captured with >= 90% high-quality samples. Each run prints one JSON line; the
 table at the end gives, per dataset and model, the median over seeds of: iterations per second,
 the first iteration (and training seconds) with every mode captured, the first reaching the aim,
@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 
@@ -48,6 +49,7 @@ class ModeTimer(keras.callbacks.Callback):
                 "high_quality_share": round(quality["high_quality_share"], 4),
             }
         )
+        print(json.dumps({"progress": self.rows[-1]}), file=sys.stderr, flush=True)
         self.started = time.perf_counter()
 
 
