@@ -6,12 +6,13 @@ iterations to every mode of the ring (8) and the grid (25), with the shipped def
     python benchmarks/toy.py --runs ring:toy --seeds 0 --settings '{"ema_momentum": 0.999}'
 
 Each run trains one model (ToyGAN or PacGAN, `keras_gan.train()` as shipped, verbose=0, frames
-every 1000 iterations) and measures its modes every `--eval-interval` iterations on 2500
-samples (keras_gan.metrics.modes; not counted in its training time; printed to stderr as it
-goes). A run reaches the aim when every mode is captured with >= 90% high-quality samples.
-Each run prints one JSON line; the table at the end gives, per dataset and model, the median over seeds of: iterations per second,
-the first iteration (and training seconds) with every mode captured, the first reaching the aim,
-and the modes and high-quality share at the last iteration. Then the median cost of a frame.
+every 1000 iterations) and measures its modes every `--eval-interval` iterations on 2500 samples
+(keras_gan.metrics.modes; not counted in its training time; printed to stderr as it goes). A run
+reaches the aim when every mode is captured with >= 90% high-quality samples. Each run prints
+one JSON line; the table at the end gives, per dataset and model, the median over seeds of:
+iterations per second, the first iteration (and training seconds) with every mode captured, the
+first reaching the aim, and the modes and high-quality share at the last iteration. Then the
+median cost of a frame.
 """
 
 import argparse
