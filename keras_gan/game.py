@@ -67,7 +67,7 @@ def point_gradients(loss_of_points, points):
 def generator_pushes(gan, fakes):
     """Where G's step pushes each fake point (n, 2): minus the gradient of G's loss w.r.t. it.
 
-    G's loss is the combined model's: its loss on D's verdicts with G's target (valid_target),
+    G's loss is the combined model's: its loss on D's verdicts with G's target (generator_target),
     D frozen in inference mode. Taken per verdict (the batch mean times the number of verdicts),
     so an arrow does not shrink as more points are drawn.
     """
@@ -75,7 +75,7 @@ def generator_pushes(gan, fakes):
 
     def total_loss(points):
         verdicts = gan.discriminator(points, training=False)
-        targets = gan.targets(gan.valid_target, points)
+        targets = gan.targets(gan.generator_target, points)
         return loss(targets, verdicts) * ops.cast(ops.shape(targets)[0], "float32")
 
     return -point_gradients(total_loss, fakes)

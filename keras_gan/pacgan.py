@@ -19,6 +19,7 @@ from keras import layers, ops
 
 from keras_gan import checks
 from keras_gan.gan import batch_length
+from keras_gan.settings import Setting
 from keras_gan.toy import ToyGAN
 
 
@@ -44,11 +45,7 @@ class Pack(layers.Layer):
 class PacGAN(ToyGAN):
     """ToyGAN whose discriminator judges packs of `packing` points (PacGAN4 by default)."""
 
-    def __init__(self, packing=4, **toy_settings):
-        if not checks.is_whole_number(packing) or packing < 1:
-            raise ValueError(f"PacGAN: packing must be a whole number >= 1, got {packing!r}.")
-        self.packing = int(packing)
-        super().__init__(**toy_settings)
+    packing = Setting(4, checks.whole_number(1), "points per D input, concatenated")
 
     def build_discriminator(self):
         """Pack, then ToyGAN's D on the packed points (its first Dense sees `packing` points)."""

@@ -26,6 +26,7 @@ from keras import layers, ops
 
 from keras_gan import checks, datasets
 from keras_gan.gan import GAN
+from keras_gan.settings import Setting
 
 FRAME_POINTS = 512  # fake points in each frame, from fixed noise (the frames compare)
 
@@ -33,40 +34,23 @@ FRAME_POINTS = 512  # fake points in each frame, from fixed noise (the frames co
 class ToyGAN(GAN):
     """A GAN for (N, 2) float points: MLPs of `depth` x `units` ReLU units, linear points out."""
 
-    img_rank = 1  # a sample is a point, shape (2,)
-    grid_shape = (1, FRAME_POINTS)  # a "grid" is the frame's fake points
-    inapplicable_settings = {"img_shape": "ToyGAN makes 2-D points, shape (2,)"}
+    dataset = Setting(
+        "ring",
+        checks.optional(checks.one_of(*datasets.TOY_DATASETS), "train on data= only"),
+        "what load_data() trains on, and whose modes measure_quality() counts",
+        command_line=False,  # keras-gan train --dataset sets it
+    )
+    img_shape = GAN.img_shape.replace(default=(2,)).refused("ToyGAN makes 2-D points, shape (2,)")
+    latent_dim = GAN.latent_dim.replace(default=2)
+    units = Setting(256, checks.whole_number(1), "units per hidden layer of G and D")
+    depth = Setting(3, checks.whole_number(1), "hidden layers of G and D")
+    learning_rate = GAN.learning_rate.replace(default=1e-3)
 
-    def __init__(
-        self,
-        dataset="ring",  # what load_data() trains on, and whose modes measure_quality() counts
-        latent_dim=2,
-        units=256,
-        depth=3,
-        learning_rate=1e-3,
-        beta_1=0.5,
-        **gan_settings,
-    ):
-        if dataset is not None and dataset not in datasets.TOY_DATASETS:
-            raise ValueError(
-                f"{type(self).__name__}: dataset must be one of "
-                f"{', '.join(datasets.TOY_DATASETS)} or None (train on data= only), "
-                f"got {dataset!r}."
-            )
-        for setting, value in (("units", units), ("depth", depth)):
-            if not checks.is_whole_number(value) or value < 1:
-                raise ValueError(
-                    f"{type(self).__name__}: {setting} must be a whole number >= 1, got {value!r}."
-                )
-        self.dataset, self.units, self.depth = dataset, int(units), int(depth)
+    grid_shape = (1, FRAME_POINTS)  # a "grid" is the frame's fake points
+
+    def __init__(self, **given_settings):
         self.points = None  # the data of the last train(), for the frames and the steps by hand
-        super().__init__(
-            img_shape=(2,),
-            latent_dim=latent_dim,
-            learning_rate=learning_rate,
-            beta_1=beta_1,
-            **gan_settings,
-        )
+        super().__init__(**given_settings)
 
     def build_generator(self):
         """Noise -> `depth` x Dense(`units`, ReLU) -> a point (linear: data is not in [-1, 1])."""
