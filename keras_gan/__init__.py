@@ -1,12 +1,14 @@
 """keras_gan: the classic Keras combined-model GAN, correct and fast on Keras 3.
 
-    from keras_gan import GAN, DCGAN, CGAN, LSGAN, WGAN
+    from keras_gan import GAN, DCGAN, CGAN, LSGAN, WGAN, ToyGAN, PacGAN
 
 The files, from the one to read first:
 
     gan.py           the GAN class: the one file to read, top to bottom (settings, networks,
                      the game on one screen, the loop)
     dcgan.py, cgan.py, lsgan.py, wgan.py    the variants, each a small subclass of it
+    toy.py, pacgan.py    ToyGAN for 2-D points; PacGAN, its discriminator judging packs of points
+    game.py          the picture of the game in 2-D: D's verdict, points, G's pushes, G's map
     settings.py      how a setting is declared once (Setting) and what follows from it
     checks.py        what a setting or an argument must be: clear errors, before any work
     compiled.py      how an iteration runs: four Keras calls, or the steps traced into one
@@ -21,7 +23,8 @@ The files, from the one to read first:
     layers.py        layers a GAN needs: FreezeSafeBatchNormalization, the WGAN critic's clip
     datasets.py      MNIST (download or local IDX / npz), CIFAR-10, image folders, as uint8
     plots.py         grids, GIF, loss plot, real vs fake, interpolation
-    metrics/         Frechet distance, MNIST score, coverage, conditional accuracy, classifier
+    metrics/         Frechet distance, MNIST score, coverage, conditional accuracy, classifier;
+                     modes.py: modes captured and high-quality share of 2-D points
     failures.py      the classic mistakes on demand (the 2018 freeze, saturating loss, ...)
     diagnosis.py     the callback every run gets: names a failure in one line when it sees one
     gradients.py     G's gradient norm through the frozen D (backend glue, for the diagnosis)
@@ -32,7 +35,7 @@ The files, from the one to read first:
 
 import importlib
 
-__all__ = ["GAN", "DCGAN", "CGAN", "LSGAN", "WGAN", "load_gan"]
+__all__ = ["GAN", "DCGAN", "CGAN", "LSGAN", "WGAN", "ToyGAN", "PacGAN", "load_gan"]
 
 _HOMES = {
     "GAN": "gan",
@@ -40,6 +43,8 @@ _HOMES = {
     "CGAN": "cgan",
     "LSGAN": "lsgan",
     "WGAN": "wgan",
+    "ToyGAN": "toy",
+    "PacGAN": "pacgan",
     "load_gan": "checkpoints",
 }
 

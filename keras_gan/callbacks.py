@@ -22,7 +22,7 @@ import numpy as np
 
 from keras_gan import plots
 from keras_gan.checkpoints import weights_are_finite
-from keras_gan.files import CsvLog
+from keras_gan.files import CsvLog, atomic_path
 
 
 class ProgressBar(keras.callbacks.Callback):
@@ -97,8 +97,9 @@ class SampleGrid(keras.callbacks.Callback):
             plots.save_gif(self.folder)
 
     def save(self):
-        samples, columns = self.model.sample_grid()
-        plots.save_grid(samples, os.path.join(self.folder, f"{self.model.iteration}.png"), columns)
+        path = os.path.join(self.folder, f"{self.model.iteration}.png")
+        with atomic_path(path) as temporary:
+            self.model.sample_picture().save(temporary, format="PNG")
         self.saved_at = self.model.iteration
 
 
@@ -135,12 +136,13 @@ class QualityLog(keras.callbacks.Callback):
     by default the run's output folder).
 
     Frechet distance to the MNIST test set, MNIST score and digits covered (keras_gan.metrics;
-    a conditional GAN adds its conditional accuracy), on `samples` generated images; printed
+    a conditional GAN adds its conditional accuracy), on `samples` generated images (2000); a
+    ToyGAN logs its modes captured and share of high-quality points (of 2500); printed
     too, so a class can watch the distance fall. The numbers are added to that iteration's logs,
     where the callbacks after this one (TensorBoard) find them, as Keras callbacks share logs.
     """
 
-    def __init__(self, interval, folder=None, data_dir=None, samples=2000, verbose=1):
+    def __init__(self, interval, folder=None, data_dir=None, samples=None, verbose=1):
         super().__init__()
         self.interval, self.folder, self.data_dir, self.samples, self.verbose = (
             interval,
@@ -153,7 +155,9 @@ class QualityLog(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         from keras_gan.datasets import load_mnist
 
-        self.reference = load_mnist(self.data_dir, split="test")
+        # A ToyGAN measures its modes (keras_gan.metrics.modes) and needs no reference digits.
+        self.toy = hasattr(self.model, "measure_quality")
+        self.reference = None if self.toy else load_mnist(self.data_dir, split="test")
         self.log = CsvLog(os.path.join(self.folder or self.model.output_dir, "quality.csv"))
         self.log.open(self.model.iteration)
         if self.model.iteration == 0:
@@ -168,8 +172,15 @@ class QualityLog(keras.callbacks.Callback):
 
     def measure(self):
         from keras_gan import metrics
+        from keras_gan.metrics.modes import SAMPLES, describe_modes
 
-        results = metrics.evaluate_gan(self.model, self.reference, self.samples)
+        if self.toy:
+            results = self.model.measure_quality(self.samples or SAMPLES)
+            results.pop("mode_counts")
+            describe = describe_modes
+        else:
+            results = metrics.evaluate_gan(self.model, self.reference, self.samples or 2000)
+            describe = metrics.describe
         self.log.append(
             {
                 "iteration": self.model.iteration,
@@ -181,11 +192,18 @@ class QualityLog(keras.callbacks.Callback):
             }
         )
         if self.verbose:
-            print(f"\niteration {self.model.iteration}: {metrics.describe(results)}", flush=True)
-        return {name: value for name, value in results.items() if name != "digit_shares"}
+            print(f"\niteration {self.model.iteration}: {describe(results)}", flush=True)
+        return {name: value for name, value in results.items() if name in QUALITY_NAMES}
 
 
-QUALITY_NAMES = ("frechet_distance", "mnist_score", "digits_covered", "conditional_accuracy")
+QUALITY_NAMES = (
+    "frechet_distance",
+    "mnist_score",
+    "digits_covered",
+    "conditional_accuracy",
+    "modes_captured",
+    "high_quality_share",
+)
 
 
 class TensorBoard(keras.callbacks.Callback):
@@ -244,8 +262,7 @@ class TensorBoard(keras.callbacks.Callback):
                     )
 
     def write_grid(self):
-        samples, columns = self.model.sample_grid()
-        grid = np.asarray(plots.grid_image(samples, columns, scale=2))
+        grid = np.asarray(self.model.sample_picture(scale=2))
         grid = grid[np.newaxis, ..., np.newaxis] if grid.ndim == 2 else grid[np.newaxis]
         with self.writer.as_default(step=self.model.iteration):
             self.summary.image("samples", grid)

@@ -28,8 +28,14 @@ MODELS = {
     "cgan": "CGAN",
     "lsgan": "LSGAN",
     "wgan": "WGAN",
+    "toy": "ToyGAN",
+    "pacgan": "PacGAN",
 }
-DATASETS = ("mnist", "cifar10", "folder")
+TOY_MODELS = ("ToyGAN", "PacGAN")
+TOY_DATASETS = ("ring", "grid", "moons", "spiral")  # keras_gan.datasets.TOY_DATASETS
+DATASETS = ("mnist", "cifar10", "folder", *TOY_DATASETS)
+# A toy run's defaults differ (ToyGAN.train): iterations, batch size, sample interval.
+RUN_DEFAULTS = {"image": (30000, 32, 200), "toy": (5000, 256, 250)}
 
 
 def build_parser(with_model_flags=False, argv=()):
@@ -44,16 +50,22 @@ def build_parser(with_model_flags=False, argv=()):
     train.add_argument(
         "--model",
         type=model_name,
-        help="gan (the classic MLP GAN, default; also 'mlp'), dcgan, cgan, lsgan or wgan",
+        help="gan (the classic MLP GAN, default; also 'mlp'), dcgan, cgan, lsgan, wgan; "
+        "toy or pacgan for 2-D points",
     )
     train.add_argument(
-        "--dataset", choices=DATASETS, default="mnist", help="mnist, cifar10 or folder"
+        "--dataset",
+        choices=DATASETS,
+        help="mnist (default), cifar10 or folder; ring (default for toy, pacgan), grid, moons, "
+        "spiral: 2-D points",
     )
     train.add_argument("--folder", help="with --dataset folder: a folder of .jpg/.png images")
     train.add_argument(
         "--image-size", type=int, help="with --dataset folder: size to crop to (default 64)"
     )
     add_run_flags(train, iterations=30000, batch_size=32, sample_interval=200, output_dir=None)
+    # By model (RUN_DEFAULTS): a toy run's differ.
+    train.set_defaults(iterations=None, batch_size=None, sample_interval=None)
     train.add_argument(
         "--checkpoint-interval", type=int, default=1000, help="a checkpoint every N iterations"
     )
@@ -61,7 +73,9 @@ def build_parser(with_model_flags=False, argv=()):
         "--log-interval", type=int, default=1, help="a metrics.csv row every N iterations"
     )
     train.add_argument(
-        "--eval-interval", type=int, help="MNIST only: log sample quality every N iterations"
+        "--eval-interval",
+        type=int,
+        help="log sample quality every N iterations (MNIST; ring and grid: modes captured)",
     )
     train.add_argument(
         "--tensorboard",
@@ -107,11 +121,17 @@ def build_parser(with_model_flags=False, argv=()):
     gif.add_argument("--frame-seconds", type=float, default=0.2)
 
     evaluate = commands.add_parser(
-        "evaluate", help="Frechet distance, MNIST score, class coverage (+ cgan accuracy)"
+        "evaluate",
+        help="Frechet distance, MNIST score, class coverage (+ cgan accuracy); toy: modes",
     )
-    evaluate.add_argument("checkpoint", help="a run folder or its checkpoint.npz (an MNIST model)")
     evaluate.add_argument(
-        "-n", "--count", type=int, default=10000, help="how many samples to score (>= 2)"
+        "checkpoint", help="a run folder or its checkpoint.npz (MNIST, or a ring or grid toy)"
+    )
+    evaluate.add_argument(
+        "-n",
+        "--count",
+        type=int,
+        help="how many samples to score (>= 2; default 10000, a toy run 2500)",
     )
     evaluate.add_argument("--data-dir", help="local MNIST folder (else $KERAS_GAN_DATA_DIR)")
     evaluate.add_argument("--seed", type=int, default=0, help="random seed for the noise")
@@ -161,8 +181,13 @@ def check_train_flags(args):
         value = getattr(args, flag)
         if value is not None and value < 1:
             raise ValueError(f"--{flag.replace('_', '-')} must be >= 1, got {value}.")
-    if args.eval_interval and args.dataset != "mnist":
-        raise ValueError("--eval-interval measures MNIST digits: use it with --dataset mnist.")
+    if args.eval_interval and args.dataset not in (None, "mnist", "ring", "grid"):
+        raise ValueError(
+            "--eval-interval measures MNIST digits, or the modes of ring and grid: use it with "
+            "--dataset mnist, ring or grid."
+        )
+    if args.data_dir is not None and args.dataset in TOY_DATASETS:
+        raise ValueError(f"--data-dir names where MNIST or CIFAR-10 lie; {args.dataset} is made.")
     if args.data_dir is not None and args.dataset == "folder":
         raise ValueError(
             "--data-dir names where MNIST or CIFAR-10 lie; a folder dataset is --folder PATH."
@@ -265,6 +290,8 @@ def image_shape(args):
 def load_dataset(args, conditional):
     from keras_gan import datasets
 
+    if args.dataset in TOY_DATASETS:
+        return datasets.load_toy(args.dataset)
     if args.dataset == "folder":
         return datasets.load_image_folder(args.folder, args.image_size or 64)
     if args.dataset == "cifar10":
@@ -272,7 +299,30 @@ def load_dataset(args, conditional):
     return datasets.load_mnist(args.data_dir, with_labels=conditional)
 
 
+def resolve_model_and_dataset(args):
+    """--model and --dataset, each defaulting from the other: toy models train on 2-D points
+    (ring by default), every other model on images (mnist by default)."""
+    toy_data = args.dataset in TOY_DATASETS
+    model = args.model or ("toy" if toy_data else "gan")
+    toy_model = MODELS.get(model) in TOY_MODELS
+    dataset = args.dataset or ("ring" if toy_model else "mnist")
+    if model in MODELS and toy_model != (dataset in TOY_DATASETS):
+        kind = "2-D points: use --dataset ring, grid, moons or spiral" if toy_model else "images"
+        raise ValueError(f"--model {model} trains on {kind}, not --dataset {dataset}.")
+    return model, dataset
+
+
+def resolve_run_defaults(args, cls):
+    """--iterations, --batch-size, --sample-interval not given: the model's own defaults."""
+    defaults = RUN_DEFAULTS["toy" if hasattr(cls, "measure_quality") else "image"]
+    for flag, default in zip(("iterations", "batch_size", "sample_interval"), defaults):
+        if getattr(args, flag) is None:
+            setattr(args, flag, default)
+
+
 def train_command(args):
+    if not args.resume:
+        args.model, args.dataset = resolve_model_and_dataset(args)
     check_train_flags(args)
     from keras_gan import callbacks, checkpoints, folders
 
@@ -287,6 +337,12 @@ def train_command(args):
         # The checkpoint's settings, with the flags given over them.
         gan = checkpoints.load_gan(folder, **model_settings(args, cls, cls.__name__.lower()))
         args.output_dir = folder
+        if hasattr(gan, "measure_quality"):  # a toy run: its own dataset's points again
+            args.dataset = args.dataset or gan.dataset
+            if args.dataset is None:
+                raise ValueError(f"{folder}/ trained on points of its own: it cannot resume here.")
+        args.dataset = args.dataset or "mnist"
+        resolve_run_defaults(args, cls)
     else:
         cls = model_class(args.model or "gan")
         settings = model_settings(args, cls, args.model or "gan")
@@ -295,8 +351,12 @@ def train_command(args):
             raise ValueError(
                 f"--model {args.model} trains on labelled digits: use --dataset mnist."
             )
-        shape = {} if conditional else {"img_shape": image_shape(args)}
+        toy = hasattr(cls, "measure_quality")
+        if toy:
+            settings["dataset"] = args.dataset
+        shape = {} if conditional or toy else {"img_shape": image_shape(args)}
         seed = {} if args.seed is None else {"seed": args.seed}
+        resolve_run_defaults(args, cls)
         gan = cls(**shape, **settings, **seed)
 
     run_callbacks = []
@@ -376,6 +436,8 @@ def sample_command(args):
     checkpoint_file(args.checkpoint)  # a missing one is the first thing to say
     check_output_is_new(args)
     gan = gan_from_checkpoint(args.checkpoint)
+    if args.interpolation and len(gan.img_shape) == 1:
+        raise ValueError("--interpolation walks between images; this model makes 2-D points.")
     conditional = hasattr(gan, "num_classes")
     if args.label is not None and not conditional:
         raise ValueError(
@@ -393,6 +455,11 @@ def sample_command(args):
             with atomic_path(args.output) as temporary:
                 with open(temporary, "wb") as stream:
                     np.save(stream, samples)
+        elif samples.ndim == 2:  # 2-D points: a scatter plot
+            from keras_gan import game
+
+            title = f"{len(samples)} samples, iteration {gan.iteration}"
+            game.save_points(samples, args.output, title)
         else:
             plots.save_grid(samples, args.output)
     print(f"Wrote {args.output} (iteration {gan.iteration}).")
@@ -423,7 +490,7 @@ def gif_command(args):
 
 
 def evaluate_command(args):
-    if args.count < 2:
+    if args.count is not None and args.count < 2:
         raise ValueError(
             f"--count must be >= 2 (the distance needs a covariance), got {args.count}."
         )
@@ -431,6 +498,15 @@ def evaluate_command(args):
     from keras_gan.datasets import load_mnist
 
     gan = gan_from_checkpoint(args.checkpoint)
+    if hasattr(gan, "measure_quality"):  # a toy model: its modes
+        from keras_gan.metrics.modes import SAMPLES, describe_modes
+
+        if args.data_dir is not None:
+            raise ValueError("--data-dir names where MNIST lies; a toy run's modes are known.")
+        results = gan.measure_quality(args.count or SAMPLES, seed=args.seed)
+        print(f"iteration {gan.iteration}: {describe_modes(results)}")
+        return
+    args.count = args.count or 10000
     if gan.img_shape != (28, 28, 1):
         raise ValueError(
             f"evaluate measures MNIST digits (28, 28, 1); this model makes {gan.img_shape}."

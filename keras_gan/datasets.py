@@ -392,3 +392,79 @@ def load_image_folder(path, image_size, channels=3):
     if count == 0:
         raise ValueError(f"None of the {len(paths)} image files in {path!r} could be read.")
     return images[:count]
+
+
+# --------------------------------------------------------------------------------------------
+# Toy 2-D datasets: points (N, 2), for ToyGAN and the picture of the game (keras_gan/game.py).
+
+# The geometry of PacGAN (Lin et al. 2018, section 5, after VEEGAN, Srivastava et al. 2017):
+# "ring", 8 Gaussians of std 0.01 evenly spaced on a circle of radius 1; "grid", 25 Gaussians of
+# std 0.05 centred on {-4, -2, 0, 2, 4}^2. Mode metrics (keras_gan.metrics.modes) count a
+# sample as high quality within 3 std of its nearest centre.
+TOY_DATASETS = ("ring", "grid", "moons", "spiral")
+TOY_SAMPLES = 100_000
+
+
+def toy_modes(name):
+    """(centres (K, 2), std) of a mixture-of-Gaussians toy dataset; None for moons and spiral."""
+    if name == "ring":
+        angles = 2 * np.pi * np.arange(8) / 8
+        return np.stack([np.cos(angles), np.sin(angles)], axis=1), 0.01
+    if name == "grid":
+        lattice = np.array([-4.0, -2.0, 0.0, 2.0, 4.0])
+        return np.stack(np.meshgrid(lattice, lattice, indexing="ij"), -1).reshape(-1, 2), 0.05
+    if name in TOY_DATASETS:
+        return None
+    raise ValueError(f"Unknown toy dataset {name!r}: choose one of {', '.join(TOY_DATASETS)}.")
+
+
+def load_toy(name="ring", samples=TOY_SAMPLES, seed=0):
+    """`samples` points (float32, shape (samples, 2)) of the toy dataset `name`.
+
+    - "ring", "grid": equal mixtures of Gaussians, geometry as PacGAN's (`toy_modes`);
+    - "moons": two interleaving half circles (as scikit-learn's make_moons, noise 0.05), centred;
+    - "spiral": one arm of about 1.5 turns out to radius 2, noise 0.05.
+    Any other (N, 2) array trains as it is: `ToyGAN().train(data=points)`.
+    """
+    modes = toy_modes(name)
+    if not isinstance(samples, (int, np.integer)) or isinstance(samples, bool) or samples < 1:
+        raise ValueError(f"samples must be a whole number >= 1, got {samples!r}.")
+    rng = np.random.default_rng(seed)
+    if modes is not None:
+        centres, std = modes
+        points = centres[rng.integers(0, len(centres), samples)]
+        points = points + rng.normal(scale=std, size=points.shape)
+    elif name == "moons":
+        upper = rng.random(samples) < 0.5
+        angles = np.pi * rng.random(samples)
+        points = np.where(
+            upper[:, None],
+            np.stack([np.cos(angles), np.sin(angles)], axis=1),
+            np.stack([1 - np.cos(angles), 0.5 - np.sin(angles)], axis=1),
+        )
+        points = points - [0.5, 0.25] + rng.normal(scale=0.05, size=points.shape)
+    else:  # spiral
+        # sqrt spreads the points evenly along the arm, not crowded at its centre.
+        turns = 3 * np.pi * np.sqrt(rng.random(samples))
+        radius = 2 * turns / (3 * np.pi)
+        points = np.stack([radius * np.cos(turns), radius * np.sin(turns)], axis=1)
+        points = points + rng.normal(scale=0.05, size=points.shape)
+    return points.astype(np.float32)
+
+
+def check_points(data, name="data"):
+    """`data` as float32 points (N, 2), finite, N >= 1; else a ValueError saying what to pass."""
+    points = np.asarray(data)
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0:
+        raise ValueError(
+            f"{name} has shape {points.shape}; ToyGAN trains on 2-D points: pass an array of "
+            "shape (N, 2) with N >= 1, e.g. keras_gan.datasets.load_toy('ring')."
+        )
+    if not np.issubdtype(points.dtype, np.number) or np.issubdtype(
+        points.dtype, np.complexfloating
+    ):
+        raise ValueError(f"{name} must hold real numbers, got dtype {points.dtype}.")
+    points = points.astype(np.float32, copy=False)
+    if not np.isfinite(points).all():
+        raise ValueError(f"{name} holds NaN or infinite values: remove or replace them.")
+    return points

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from keras_gan import averaging, checks, compiled, datasets, runs, settings
+from keras_gan import averaging, checks, compiled, datasets, plots, runs, settings
 from keras_gan.checks import number, one_of, optional, true_or_false, whole_number
 from keras_gan.settings import Setting
 
@@ -339,6 +339,12 @@ class GAN:
     def sample_grid(self):
         """The samples a grid shows (from the fixed noise, so grids compare), and its columns."""
         return self.generate(len(self.fixed_noise), noise=self.fixed_noise), self.grid_shape[1]
+
+    def sample_picture(self, scale=3):
+        """The picture of a sample interval (its PNG, the GIF, TensorBoard, the notebook): the
+        grid of `sample_grid()`, each pixel shown `scale` times (ToyGAN: the game in 2-D)."""
+        samples, columns = self.sample_grid()
+        return plots.grid_image(samples, columns, scale=scale)
 
     def predict_in_batches(self, generator_inputs, batch_size=1000):
         """The sampling generator's images for `generator_inputs`, `batch_size` at a time."""

@@ -5,11 +5,13 @@
 
 At the start and at each sample interval the picture shows G's current sample grid beside the
 losses and what D says of real and of generated images, from the first iteration up to now.
+A ToyGAN's 2-D game is drawn live by `LiveGame`, about twice a second.
 """
 
 import base64
 import io
 import os
+import time
 
 import keras
 import numpy as np
@@ -49,8 +51,7 @@ class LivePlot(keras.callbacks.Callback):
         """The figure as a PNG, and a line of text for places that show no images."""
         figure = Figure(figsize=(12, 3.6), layout="constrained")
         samples, losses, outputs = figure.subplots(1, 3, width_ratios=(1, 1.4, 1.4))
-        images, columns = self.model.sample_grid()
-        samples.imshow(np.asarray(plots.grid_image(images, columns, scale=1)), cmap="gray")
+        samples.imshow(np.asarray(self.model.sample_picture(scale=1)), cmap="gray")
         samples.set_title(f"G's samples, iteration {self.model.iteration}")
         samples.set_axis_off()
         plots.draw_curves(
@@ -70,3 +71,50 @@ class LivePlot(keras.callbacks.Callback):
         """The latest values in one line: "iteration 200: d_loss=0.61, g_loss=0.93, ..."."""
         latest = [f"{name}={values[-1][1]:.3g}" for name, values in self.history.items()]
         return f"iteration {self.model.iteration}" + (": " + ", ".join(latest) if latest else "")
+
+
+class LiveGame(keras.callbacks.Callback):
+    """The game in 2-D (keras_gan/game.py) redrawn in place while a ToyGAN trains.
+
+        gan.train(iterations=2000, callbacks=[LiveGame()])
+
+    Redrawn at the start, whenever `seconds` have passed since the last picture was shown (so
+    about twice a second: a frame costs a few tenths of a second on 2 CPU cores), and at the
+    end. The plane keeps one extent for the whole run, so the frames compare.
+    """
+
+    def __init__(self, seconds=0.25, dpi=72):
+        super().__init__()
+        self.seconds, self.dpi = seconds, dpi
+
+    def on_train_begin(self, logs=None):
+        from keras_gan import game
+
+        if not hasattr(self.model, "frame_real_points"):
+            raise ValueError(
+                f"LiveGame draws 2-D points; a {type(self.model).__name__} makes images: "
+                "use keras_gan.notebook.LivePlot."
+            )
+        self.extent = game.plane_extent(self.model.frame_real_points())
+        self.redraws, self.logs = 0, {}
+        self.handle = display(self.picture(), raw=True, display_id=True)
+
+    def on_train_batch_end(self, iteration, logs=None):
+        self.logs = logs or {}
+        if time.perf_counter() - self.shown_at >= self.seconds:
+            self.handle.update(self.picture(), raw=True)
+
+    def on_train_end(self, logs=None):
+        self.handle.update(self.picture(), raw=True)
+
+    def picture(self):
+        """The frame as a PNG, and a line of text for places that show no images."""
+        png = io.BytesIO()
+        self.model.picture(extent=self.extent, dpi=self.dpi).save(png, format="PNG")
+        self.redraws += 1
+        self.shown_at = time.perf_counter()
+        latest = ", ".join(f"{name}={value:.3g}" for name, value in self.logs.items())
+        return {
+            "image/png": base64.b64encode(png.getvalue()).decode("ascii"),
+            "text/plain": f"iteration {self.model.iteration}" + (f": {latest}" if latest else ""),
+        }

@@ -221,6 +221,12 @@ def evaluate_gan(gan, reference, samples=5000, seed=0):
     A conditional GAN (one with `num_classes`) is asked for every digit equally often, and its
     `conditional_accuracy` is added: the share of samples classified as the digit asked for.
     """
+    if tuple(gan.img_shape) != IMAGE_SHAPE:
+        raise ValueError(
+            f"The MNIST metrics measure digits {IMAGE_SHAPE}; this {type(gan).__name__} makes "
+            f"samples of shape {tuple(gan.img_shape)}. A ToyGAN's quality is its modes: "
+            "gan.measure_quality() (keras_gan.metrics.modes)."
+        )
     num_classes = getattr(gan, "num_classes", None)
     if num_classes is None:
         return evaluate(gan.generate(samples, seed=seed), reference)
