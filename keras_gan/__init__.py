@@ -17,7 +17,8 @@ The files, from the one to read first:
     metrics/         Frechet distance, MNIST score, coverage, conditional accuracy, the classifier
     cli.py           the keras-gan command
     checks.py, settings.py, files.py, interrupts.py   clear errors; a GAN's settings and seed;
-                     atomic files; Ctrl-C
+                     atomic files; Ctrl-C and SIGTERM
+    locks.py, quiet.py   one process per run folder; TensorFlow's start-up lines left out
 """
 
 import importlib
@@ -38,5 +39,8 @@ def __getattr__(name):
     # Importing Keras takes seconds. Loading it only when a model is asked for keeps
     # `keras-gan --help` and the command line's error messages instant and free of its logs.
     if name in _HOMES:
+        from keras_gan import quiet
+
+        quiet.load_keras()  # without TensorFlow's start-up lines (quiet.py)
         return getattr(importlib.import_module(f"keras_gan.{_HOMES[name]}"), name)
     raise AttributeError(f"module 'keras_gan' has no attribute {name!r}")

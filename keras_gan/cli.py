@@ -326,6 +326,9 @@ def train_command(args):
             raise ValueError("--model cgan trains on labelled digits: use --dataset mnist.")
         settings = model_settings(args, class_name)
     import keras_gan
+    from keras_gan import quiet
+
+    quiet.load_keras()  # without TensorFlow's start-up lines
     from keras_gan import callbacks as run_callbacks
     from keras_gan import checkpoints, runs
 
@@ -388,6 +391,10 @@ def checkpoint_file(path):
 
 def gan_from_checkpoint(path):
     """Rebuild the model a checkpoint (a run folder or its checkpoint.npz) was written by, loaded."""
+    path = checkpoint_file(path)
+    from keras_gan import quiet
+
+    quiet.load_keras()  # without TensorFlow's start-up lines
     from keras_gan.checkpoints import load_gan
 
     return load_gan(checkpoint_file(path))
@@ -469,6 +476,9 @@ def evaluate_command(args):
         raise ValueError(
             f"--count must be >= 2 (the distance needs a covariance), got {args.count}."
         )
+    from keras_gan import quiet
+
+    quiet.load_keras()  # without TensorFlow's start-up lines
     from keras_gan import metrics
     from keras_gan.datasets import load_mnist
 

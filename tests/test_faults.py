@@ -321,3 +321,27 @@ def test_the_progress_bars_ms_per_iteration_and_iterations_per_second_agree(
     per_second = float(re.search(r"it/s: ([\d.]+)", shown).group(1))
     assert milliseconds == pytest.approx(100, abs=1), shown
     assert per_second == pytest.approx(10, rel=1e-3), shown
+
+
+def test_tensorflows_start_up_lines_are_left_out_unless_the_user_sets_its_log_level():
+    code = (
+        "import warnings\n"
+        "from keras_gan import GAN\n"
+        "warnings.warn('a warning of my own')\n"
+        "GAN(latent_dim=4)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env.update(PYTHONPATH=REPOSITORY_ROOT, KERAS_BACKEND="tensorflow")
+    quiet = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert quiet.returncode == 0, quiet.stderr
+    assert "a warning of my own" in quiet.stderr
+    for noise in ("absl::InitializeLog", "oneDNN", "cuda", "I0000"):
+        assert noise not in quiet.stderr, quiet.stderr
+    env["TF_CPP_MIN_LOG_LEVEL"] = "0"  # the documented way back: every line TensorFlow prints
+    chosen = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert chosen.returncode == 0, chosen.stderr
+    assert any(line in chosen.stderr for line in ("absl::InitializeLog", "oneDNN", "I0000"))
