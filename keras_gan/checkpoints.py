@@ -22,6 +22,7 @@ from keras_gan.files import atomic_path
 CHECKPOINT_NAME = "checkpoint.npz"
 GENERATOR_NAME = "generator.keras"
 FORMAT = 2  # the layout of the arrays below; an older file gets a clear error
+RENAMED_SETTINGS = {"one_call": "compile_iteration"}  # old name -> new, in older checkpoints
 
 
 def checkpoint_path(output_dir):
@@ -40,10 +41,10 @@ def _models(gan):
     """The GAN's models whose variables a checkpoint keeps, by attribute name (combined only
     shares G's and D's variables, so it adds none)."""
     named, seen = {}, set()
-    for name, value in vars(gan).items():
-        if isinstance(value, keras.Model) and not {id(v) for v in value.variables} <= seen:
-            named[name] = value
-            seen.update(id(v) for v in value.variables)
+    for name, model in vars(gan).items():
+        if isinstance(model, keras.Model) and not {id(v) for v in model.variables} <= seen:
+            named[name] = model
+            seen.update(id(v) for v in model.variables)
     return named
 
 
@@ -73,7 +74,7 @@ def build_optimizers(gan):
 
 
 def describe(gan):
-    """What rebuilds `gan`: its class, the arguments it was built with, and every setting's value."""
+    """What rebuilds `gan`: its class, the arguments it was built with, every setting's value."""
     arguments = gan.get_config()
     return {
         "format": FORMAT,
@@ -116,7 +117,8 @@ def export_generator(gan, path):
     anywhere, without keras_gan, and it makes the images `gan.generate` makes."""
     if not str(path).endswith(".keras"):
         raise ValueError(
-            f"The generator is saved in Keras' format: the file name must end in .keras, got {path!r}."
+            "The generator is saved in Keras' format: the file name must end in .keras, "
+            f"got {path!r}."
         )
     with atomic_path(path, suffix=".keras") as temporary:
         gan.sampling_generator().save(temporary)
@@ -140,12 +142,19 @@ def read_description(path):
         raise ValueError(f"{path} is damaged: its description is not a record of settings.")
     if description.get("format") != FORMAT:
         raise ValueError(
-            f"{path} was written by an older keras_gan (checkpoint format {description.get('format', 1)}, "
-            f"this one reads {FORMAT}): train it afresh, or load it with the keras_gan that wrote it."
+            f"{path} was written by an older keras_gan "
+            f"(checkpoint format {description.get('format', 1)}, this one reads {FORMAT}): "
+            "train it afresh, or load it with the keras_gan that wrote it."
         )
     missing = [key for key in ("class", "arguments", "settings") if key not in description]
     if missing or not isinstance(description["settings"], dict):
         raise ValueError(f"{path} is damaged: its description lacks {', '.join(missing)}.")
+    for record in ("arguments", "settings"):
+        if isinstance(description[record], dict):
+            description[record] = {
+                RENAMED_SETTINGS.get(name, name): value
+                for name, value in description[record].items()
+            }
     return description
 
 
@@ -165,7 +174,8 @@ def check_resumable(gan, path):
     description = read_description(path)
     if description["class"] != class_path(type(gan)):
         raise ValueError(
-            f"{path} was written by a {description['class']}, but this is a {class_path(type(gan))}: "
+            f"{path} was written by a {description['class']}, "
+            f"but this is a {class_path(type(gan))}: "
             "build the same kind of model to resume it (keras_gan.load_gan(path) rebuilds it)."
         )
     differences = differing_settings(description, gan)
@@ -178,7 +188,10 @@ def _difference_message(path, differences, why):
     listed = ", ".join(
         f"{name} {theirs!r} there, {ours!r} here" for name, (theirs, ours) in differences.items()
     )
-    return f"Cannot resume {path} with this model ({why}): {listed}. Build the model with the checkpoint's settings (keras_gan.load_gan(path) does)."
+    return (
+        f"Cannot resume {path} with this model ({why}): {listed}. "
+        "Build the model with the checkpoint's settings (keras_gan.load_gan(path) does)."
+    )
 
 
 def load_checkpoint(gan, path):
@@ -196,7 +209,8 @@ def load_checkpoint(gan, path):
             _difference_message(
                 path,
                 differing_settings(description, gan),
-                f"it holds the models {', '.join(sorted(saved_parts))}; this GAN has {', '.join(sorted(parts))}",
+                f"it holds the models {', '.join(sorted(saved_parts))}; "
+                f"this GAN has {', '.join(sorted(parts))}",
             )
         )
     # Check every part before assigning any, so a mismatch leaves the model as it was.
@@ -271,6 +285,25 @@ def read_run_state(path, arrays, gan):
     return iteration, noise, rng_state, seed
 
 
+def checkpoint_class(description, path):
+    """The class that wrote a checkpoint, imported; a clear error where it cannot be."""
+    module_name, _, class_name = description["class"].rpartition(".")
+    try:
+        if module_name == "__main__" or "<locals>" in class_name:
+            raise ImportError(f"{class_name} is defined in {module_name}")
+        cls = importlib.import_module(module_name)
+        for part in class_name.split("."):
+            cls = getattr(cls, part)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(
+            f"{path} was written by {description['class']}, which cannot be imported here "
+            f"({error}). "
+            f"Load it in Python where {class_name} is defined: gan = {class_name}(...); "
+            f"keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
+        ) from None
+    return cls
+
+
 def load_gan(path, **overrides):
     """Rebuild the GAN that wrote a checkpoint (a run folder or its checkpoint.npz) and load it.
 
@@ -284,18 +317,8 @@ def load_gan(path, **overrides):
     if description["arguments"] is None:
         raise ValueError(
             f"{path} was written by a {class_name} built with arguments that cannot be stored: "
-            f"build it yourself in Python and call keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
-        )
-    try:
-        if module_name == "__main__" or "<locals>" in class_name:
-            raise ImportError(f"{class_name} is defined in {module_name}")
-        cls = importlib.import_module(module_name)
-        for part in class_name.split("."):
-            cls = getattr(cls, part)
-    except (ImportError, AttributeError) as error:
-        raise ValueError(
-            f"{path} was written by {description['class']}, which cannot be imported here ({error}). "
-            f"Load it in Python where {class_name} is defined: gan = {class_name}(...); "
+            "build it yourself in Python and call "
             f"keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
-        ) from None
+        )
+    cls = checkpoint_class(description, path)
     return load_checkpoint(cls(**{**description["arguments"], **overrides}), path)

@@ -54,7 +54,8 @@ def check_images(data, img_shape, name="data"):
         or len(images) == 0
     ):
         raise ValueError(
-            f"{name} has shape {images.shape} but this GAN makes images of shape {tuple(img_shape)}: "
+            f"{name} has shape {images.shape} "
+            f"but this GAN makes images of shape {tuple(img_shape)}: "
             f"pass an array of shape (N, {', '.join(map(str, img_shape))}) with N >= 1, "
             "or build the GAN with img_shape matching your data."
         )
@@ -106,19 +107,22 @@ def check_labels(labels, num_classes, count, name="labels"):
         array = array[:, 0]
     if array.shape != (count,):
         raise ValueError(
-            f"{name} has shape {np.shape(labels)}: pass one label per example, shape ({count},), or a single int."
+            f"{name} has shape {np.shape(labels)}: pass one label per example, "
+            f"shape ({count},), or a single int."
         )
     if not (
         np.issubdtype(array.dtype, np.integer)
         or (array.dtype.kind == "f" and np.all(array == np.round(array)))
     ):
         raise ValueError(
-            f"{name} must be whole numbers 0..{num_classes - 1} (class indices), got dtype {array.dtype}."
+            f"{name} must be whole numbers 0..{num_classes - 1} (class indices), "
+            f"got dtype {array.dtype}."
         )
     if count and (array.min() < 0 or array.max() >= num_classes):
         raise ValueError(
-            f"{name} lie in [{array.min():g}, {array.max():g}] but must lie in 0..{num_classes - 1}: one "
-            f"class index per example (num_classes={num_classes})."
+            f"{name} lie in [{array.min():g}, {array.max():g}] "
+            f"but must lie in 0..{num_classes - 1}: "
+            f"one class index per example (num_classes={num_classes})."
         )
     return array.astype("int32")
 
@@ -133,7 +137,8 @@ def check_labelled_images(data, img_shape, num_classes):
     images = check_images(data[0], img_shape, name="images")
     if len(np.asarray(data[1]).reshape(-1)) != len(images) and np.ndim(data[1]) > 0:
         raise ValueError(
-            f"data holds {len(images)} images but {len(np.asarray(data[1]).reshape(-1))} labels: give one label per image."
+            f"data holds {len(images)} images but {len(np.asarray(data[1]).reshape(-1))} labels: "
+            "give one label per image."
         )
     return images, check_labels(data[1], num_classes, len(images))
 
@@ -167,7 +172,7 @@ def load_mnist(data_dir=None, split="train", with_labels=False):
 
 
 def _download(dataset, name, local_copy):
-    """Keras' own download of `dataset` ("mnist", "cifar10"), or an error saying what to do offline."""
+    """Keras' download of `dataset` ("mnist", "cifar10"), or an error saying what to do offline."""
     import keras
 
     try:
@@ -308,7 +313,8 @@ def _read_cifar10_batch(path):
         images = rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     except Exception as error:
         raise ValueError(
-            f"{path} is not a CIFAR-10 python batch ({error}); extract cifar-10-python.tar.gz again."
+            f"{path} is not a CIFAR-10 python batch ({error}); "
+            "extract cifar-10-python.tar.gz again."
         ) from error
     return images
 

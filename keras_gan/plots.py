@@ -24,7 +24,7 @@ def to_uint8(images):
 
 
 def grid_image(images, columns=5, padding=2, scale=3):
-    """Tile images (N, H, W, C), in [-1, 1] or uint8, into one PIL image, `columns` per row, enlarged."""
+    """Tile images (N, H, W, C), [-1, 1] or uint8, into one enlarged PIL image, `columns` wide."""
     pixels = to_uint8(images)
     count, height, width, channels = pixels.shape
     rows = -(-count // columns)

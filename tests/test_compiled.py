@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from keras_gan import CGAN, GAN, LSGAN, WGAN
+from keras_gan import CGAN, GAN, LSGAN, WGAN, compiled
 from keras_gan.dcgan import DCGAN
 
 BATCH = 8
@@ -24,7 +24,7 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 class GANWithBatchNormInD(GAN):
-    """The MLP GAN with the freeze-safe BatchNorm in D, whose statistics must not move in G's step."""
+    """The MLP GAN with the freeze-safe BatchNorm in D: its statistics must not move in G's step."""
 
     def build_discriminator(self):
         from keras_gan.layers import FreezeSafeBatchNormalization
@@ -58,7 +58,7 @@ def run_iterations(gan, count, batch=BATCH):
     for _ in range(count):
         real = [gan.sample_batch(data, batch) for _ in range(gan.d_steps)]
         d_inputs = [gan.generator_inputs(batch) for _ in range(gan.d_steps)]
-        history.append(gan.run_iteration(real, d_inputs, gan.generator_inputs(batch)))
+        history.append(compiled.run_iteration(gan, real, d_inputs, gan.generator_inputs(batch)))
     return history
 
 
@@ -125,7 +125,7 @@ MODELS = {
 @pytest.mark.parametrize("model", MODELS)
 def test_one_call_gives_the_weights_of_four_calls(model):
     make = MODELS[model]
-    four_calls, one_call = make(one_call=False), make(one_call=True)
+    four_calls, one_call = make(compile_iteration=False), make(compile_iteration=True)
     start = make()
     four_logs, one_logs = run_iterations(four_calls, 3), run_iterations(one_call, 3)
     assert_same_training(four_calls, one_call, four_logs, one_logs, start)
@@ -206,14 +206,14 @@ class CountsSteps(GAN):
         return logs
 
     def train_generator(self, generator_inputs):
-        valid = self.targets(self.valid_target, generator_inputs)
+        valid = self.targets(self.generator_target, generator_inputs)
         logs = self.train_on_batch(self.combined, generator_inputs, valid)
         return {"g_loss": logs["loss"], "g_doubled": logs["doubled_loss"]}
 
 
 @pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
 def test_a_skipped_generator_step_leaves_g_unchanged_and_d_trains(one_call):
-    gan = SkipGeneratorStep(seed=0, one_call=one_call)
+    gan = SkipGeneratorStep(seed=0, compile_iteration=one_call)
     g_before, d_before = values(gan.generator.trainable_weights), values(gan.discriminator.weights)
     logs = run_iterations(gan, 2)[-1]
     assert all(
@@ -227,7 +227,7 @@ def test_a_skipped_generator_step_leaves_g_unchanged_and_d_trains(one_call):
 
 @pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
 def test_a_skipped_discriminator_step_leaves_d_unchanged_and_g_trains(one_call):
-    gan = SkipDiscriminatorStep(seed=0, one_call=one_call)
+    gan = SkipDiscriminatorStep(seed=0, compile_iteration=one_call)
     d_before, g_before = values(gan.discriminator.weights), values(gan.generator.trainable_weights)
     run_iterations(gan, 2)
     assert all(np.array_equal(a, b) for a, b in zip(d_before, values(gan.discriminator.weights)))
@@ -238,7 +238,7 @@ def test_a_skipped_discriminator_step_leaves_d_unchanged_and_g_trains(one_call):
 
 @pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
 def test_an_overridden_iteration_runs_its_extra_generator_step(one_call):
-    gan = TwoGeneratorSteps(seed=0, one_call=one_call)
+    gan = TwoGeneratorSteps(seed=0, compile_iteration=one_call)
     logs = run_iterations(gan, 3)
     assert int(gan.combined.optimizer.iterations) == 6
     assert all("g_loss_2" in entry and np.isfinite(entry["g_loss_2"]) for entry in logs)
@@ -250,8 +250,11 @@ def test_an_overridden_iteration_runs_its_extra_generator_step(one_call):
     ids=["targets", "fake_batch", "discriminator_logs", "train_on_batch"],
 )
 def test_each_overridden_hook_has_the_same_effect_on_both_paths(model):
-    four_calls, one_call = model(seed=0, one_call=False), model(seed=0, one_call=True)
-    plain = GAN(seed=0, one_call=False)
+    four_calls, one_call = (
+        model(seed=0, compile_iteration=False),
+        model(seed=0, compile_iteration=True),
+    )
+    plain = GAN(seed=0, compile_iteration=False)
     four_logs, one_logs, plain_logs = (
         run_iterations(four_calls, 2),
         run_iterations(one_call, 2),
@@ -271,7 +274,7 @@ def test_an_override_that_raises_is_not_swallowed(one_call, tmp_path):
             raise RuntimeError("the generator step of this subclass is broken")
 
     with pytest.raises(RuntimeError, match="is broken"):
-        Broken(seed=0, one_call=one_call).train(
+        Broken(seed=0, compile_iteration=one_call).train(
             iterations=3,
             batch_size=4,
             data=random_data(GAN(latent_dim=2)),
@@ -293,18 +296,20 @@ def test_an_override_the_compiled_call_cannot_run_falls_back_loudly_and_is_honou
         warnings.simplefilter("always")
         logs = run_iterations(gan, 2)
     if keras.backend.backend() == "torch":  # eager: nothing is traced, the override just runs
-        assert gan.one_call and not [w for w in caught if "compiled call" in str(w.message)]
+        assert gan.compile_iteration and not [
+            w for w in caught if "compiled call" in str(w.message)
+        ]
     else:
         messages = [str(w.message) for w in caught if "compiled call" in str(w.message)]
         assert len(messages) == 1 and "PythonLossGAN.train_generator" in messages[0], messages
-        assert gan.one_call is False
+        assert gan.compile_iteration is True  # the user's setting stays as given
     assert all(entry["g_loss"] > 100.0 for entry in logs)
 
 
 def test_a_new_batch_size_compiles_anew_and_keeps_training():
     # On JAX the call donates the variables' buffers (XLA writes the new values in place): the
     # old ones are gone afterwards, and the call compiled for a new batch size must not need them.
-    four_calls, one_call, start = GAN(seed=0, one_call=False), GAN(seed=0), GAN(seed=0)
+    four_calls, one_call, start = GAN(seed=0, compile_iteration=False), GAN(seed=0), GAN(seed=0)
     for gan in (four_calls, one_call):
         run_iterations(gan, 2)
     old_value = one_call.generator.trainable_weights[0].value
@@ -321,7 +326,7 @@ def test_auto_xla_is_what_measured_faster():
     from keras_gan.compiled import resolve_jit_compile
 
     mlp, dcgan = GAN(seed=0), DCGAN(img_shape=(16, 16, 1), filters=8, seed=0)
-    # This machine has no GPU. TensorFlow CPU: XLA for dense models only; JAX: always; PyTorch: never.
+    # No GPU here. XLA on TensorFlow's CPU: for dense models only; on JAX: always; PyTorch: never.
     expected = {"tensorflow": (True, False), "jax": (True, True), "torch": (False, False)}[
         keras.backend.backend()
     ]

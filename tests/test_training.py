@@ -282,7 +282,10 @@ def test_an_overwrite_that_fails_before_its_first_iteration_keeps_the_earlier_ru
     GAN(seed=0).train(
         iterations=4, batch_size=8, sample_interval=2, data=data, output_dir=tmp_path, verbose=0
     )
-    files = lambda: {name: (tmp_path / name).read_bytes() for name in sorted(os.listdir(tmp_path))}
+
+    def files():
+        return {name: (tmp_path / name).read_bytes() for name in sorted(os.listdir(tmp_path))}
+
     before = files()
     with pytest.raises(RuntimeError, match="this callback failed"):
         GAN(seed=1).train(
