@@ -80,6 +80,17 @@ def test_sigterm_saves_grid_log_and_checkpoint_then_exits_143(tmp_path):
     assert os.path.exists(os.path.join(folder, f"{stopped_at}.png"))
 
 
+def test_after_a_run_sigint_and_sigterm_are_handled_as_before_it(tmp_path):
+    # The handler that turns a stop into "after this iteration" must not outlive the run: a
+    # process whose training has ended must die of a SIGTERM, not print and carry on.
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    data = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+    GAN(seed=0, latent_dim=8).train(
+        iterations=2, batch_size=4, data=data, output_dir=str(tmp_path), verbose=0
+    )
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
 def test_a_second_run_in_a_training_folder_is_refused_and_a_killed_one_leaves_no_lock(tmp_path):
     folder = str(tmp_path)
     process = start_long_run(folder, checkpoint_interval=1)
