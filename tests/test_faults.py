@@ -96,7 +96,7 @@ def test_a_second_run_in_a_training_folder_is_refused_and_a_killed_one_leaves_no
     process = start_long_run(folder, checkpoint_interval=1)
     data = np.random.default_rng(1).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
     try:
-        with pytest.raises(ValueError, match=r"Another process \(pid \d+\) is training in"):
+        with pytest.raises(ValueError, match=r"Another process is training in"):
             GAN(seed=1).train(
                 iterations=10**6, batch_size=8, data=data, output_dir=folder, resume=True, verbose=0
             )
