@@ -30,7 +30,8 @@ The files, from the one to read first:
     gradients.py     G's gradient norm through the frozen D (backend glue, for the diagnosis)
     doctor.py        keras-gan doctor: does this Keras behave as the classic pattern needs?
     cli.py           the keras-gan command
-    files.py, interrupts.py   atomic files; Ctrl-C
+    files.py, interrupts.py   atomic files; Ctrl-C and SIGTERM
+    locks.py, quiet.py   one process per run folder; TensorFlow's start-up lines left out
 """
 
 import importlib
@@ -53,5 +54,8 @@ def __getattr__(name):
     # Importing Keras takes seconds. Loading it only when a model is asked for keeps
     # `keras-gan --help` and the command line's error messages instant and free of its logs.
     if name in _HOMES:
+        from keras_gan import quiet
+
+        quiet.load_keras()  # without TensorFlow's start-up lines (quiet.py)
         return getattr(importlib.import_module(f"keras_gan.{_HOMES[name]}"), name)
     raise AttributeError(f"module 'keras_gan' has no attribute {name!r}")

@@ -324,6 +324,9 @@ def train_command(args):
     if not args.resume:
         args.model, args.dataset = resolve_model_and_dataset(args)
     check_train_flags(args)
+    from keras_gan import quiet
+
+    quiet.load_keras()  # without TensorFlow's start-up lines
     from keras_gan import callbacks, checkpoints, folders
 
     if args.resume:
@@ -405,6 +408,10 @@ def checkpoint_file(path):
 
 def gan_from_checkpoint(path):
     """The model that wrote a checkpoint (a run folder or its checkpoint.npz), rebuilt, loaded."""
+    path = checkpoint_file(path)
+    from keras_gan import quiet
+
+    quiet.load_keras()  # without TensorFlow's start-up lines
     from keras_gan.checkpoints import load_gan
 
     return load_gan(checkpoint_file(path))
@@ -494,6 +501,9 @@ def evaluate_command(args):
         raise ValueError(
             f"--count must be >= 2 (the distance needs a covariance), got {args.count}."
         )
+    from keras_gan import quiet
+
+    quiet.load_keras()  # without TensorFlow's start-up lines
     from keras_gan import metrics
     from keras_gan.datasets import load_mnist
 

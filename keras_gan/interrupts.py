@@ -59,15 +59,22 @@ def hold_ctrl_c():
     previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
     held = [number for number, handler in previous.items() if handler is not None]
     received = []  # None: not Python's to change
+
+    def hold(signum, frame):
+        received.append((signum, frame))
+
     for number in held:
-        signal.signal(number, lambda signum, frame: received.append((signum, frame)))
+        signal.signal(number, hold)
     try:
         yield
     finally:
         for number in held:
-            signal.signal(number, previous[number])
+            # Put back what was there, unless the block installed another handler meanwhile
+            # (StopOnInterrupt's exit restores Python's): that one stays.
+            if signal.getsignal(number) is hold:
+                signal.signal(number, previous[number])
         for signum, frame in received:
-            handler = previous[signum]
+            handler = signal.getsignal(signum)  # the handler now in force receives it
             if callable(handler):  # StopOnInterrupt's, or Python's KeyboardInterrupt for SIGINT
                 handler(signum, frame)
             elif handler == signal.SIG_DFL:

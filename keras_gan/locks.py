@@ -32,25 +32,19 @@ class RunLock:
         try:
             fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = stream.read().strip() or "unknown"
             stream.close()
             raise ValueError(
-                f"Another process (pid {holder}) is training in {folder}/ now: wait for it to "
-                "end (or stop it) before resuming there, or give another output folder."
+                f"Another process is training in {folder}/ now: wait for it to end (or stop "
+                "it) before running there again, or give another output folder."
             ) from None
-        stream.truncate(0)
-        stream.write(str(os.getpid()))
-        stream.flush()
-        self.stream = stream
+        self.stream = stream  # (nothing is written to it: the folder's files stay as they were)
 
-    def release(self):
+    def release(self, remove_file=False):
+        """Let the folder go; `remove_file`: delete the lock file too if this lock created it
+        (a run that trained nothing leaves its folder as it found it)."""
         if self.stream is not None:
             self.stream.close()  # closing the file releases the lock
             self.stream = None
-
-    def remove(self):
-        """Release the lock and delete its file (for a folder about to be removed)."""
-        self.release()
         path = os.path.join(self.folder, LOCK_FILE)
-        if fcntl is not None and os.path.exists(path):
+        if remove_file and self.created and os.path.exists(path):
             os.remove(path)

@@ -85,7 +85,7 @@ class Run:
             try:
                 load_checkpoint(gan, checkpoint_path(self.folder))
             except BaseException:
-                self.lock.release()
+                self.lock.release(remove_file=True)
                 raise
             for name, (theirs, ours) in differences.items():
                 print(
@@ -226,7 +226,7 @@ class Run:
                     flush=True,
                 )
             gan.stop_training = False
-            self.lock.release()
+            self.lock.release(remove_file=not trained)
         if errors and kind is None:
             raise errors[0]
         for failure in errors:  # the run's own error propagates; these would be lost with it
@@ -245,8 +245,7 @@ class Run:
                 os.remove(path)
         if self.mode == "overwrite":
             folders.put_back_replaced_run(self.folder)
-        if self.lock.created:
-            self.lock.remove()
+        self.lock.release(remove_file=True)
         if not os.listdir(self.folder) and self.mode == "fresh" and self.created_folder:
             os.rmdir(self.folder)
 

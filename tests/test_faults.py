@@ -80,12 +80,23 @@ def test_sigterm_saves_grid_log_and_checkpoint_then_exits_143(tmp_path):
     assert os.path.exists(os.path.join(folder, f"{stopped_at}.png"))
 
 
+def test_after_a_run_sigint_and_sigterm_are_handled_as_before_it(tmp_path):
+    # The handler that turns a stop into "after this iteration" must not outlive the run: a
+    # process whose training has ended must die of a SIGTERM, not print and carry on.
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    data = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+    GAN(seed=0, latent_dim=8).train(
+        iterations=2, batch_size=4, data=data, output_dir=str(tmp_path), verbose=0
+    )
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
 def test_a_second_run_in_a_training_folder_is_refused_and_a_killed_one_leaves_no_lock(tmp_path):
     folder = str(tmp_path)
     process = start_long_run(folder, checkpoint_interval=1)
     data = np.random.default_rng(1).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
     try:
-        with pytest.raises(ValueError, match=r"Another process \(pid \d+\) is training in"):
+        with pytest.raises(ValueError, match=r"Another process is training in"):
             GAN(seed=1).train(
                 iterations=10**6, batch_size=8, data=data, output_dir=folder, resume=True, verbose=0
             )
@@ -321,3 +332,27 @@ def test_the_progress_bars_ms_per_iteration_and_iterations_per_second_agree(
     per_second = float(re.search(r"it/s: ([\d.]+)", shown).group(1))
     assert milliseconds == pytest.approx(100, abs=1), shown
     assert per_second == pytest.approx(10, rel=1e-3), shown
+
+
+def test_tensorflows_start_up_lines_are_left_out_unless_the_user_sets_its_log_level():
+    code = (
+        "import warnings\n"
+        "from keras_gan import GAN\n"
+        "warnings.warn('a warning of my own')\n"
+        "GAN(latent_dim=4)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env.update(PYTHONPATH=REPOSITORY_ROOT, KERAS_BACKEND="tensorflow")
+    quiet = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert quiet.returncode == 0, quiet.stderr
+    assert "a warning of my own" in quiet.stderr
+    for noise in ("absl::InitializeLog", "oneDNN", "cuda", "I0000"):
+        assert noise not in quiet.stderr, quiet.stderr
+    env["TF_CPP_MIN_LOG_LEVEL"] = "0"  # the documented way back: every line TensorFlow prints
+    chosen = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert chosen.returncode == 0, chosen.stderr
+    assert any(line in chosen.stderr for line in ("absl::InitializeLog", "oneDNN", "I0000"))

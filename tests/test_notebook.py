@@ -403,10 +403,12 @@ def test_the_colab_badge_and_the_install_cell_name_the_same_repository():
     compile(code, "the install cell", "exec")
     assert re.search(
         r"^try:\n    import keras_gan\nexcept ImportError:\n"
-        r"    get_ipython\(\)\.run_line_magic\('pip', ",
+        r"    if os\.path\.isfile\(os\.path\.join\(\"\.\.\", \"pyproject\.toml\"\)\):\n"
+        r"        get_ipython\(\)\.run_line_magic\('pip', 'install --quiet -e \.\.'\)\n"
+        r"    else:\n        get_ipython\(\)\.run_line_magic\('pip', ",
         code,
         flags=re.MULTILINE,
-    ), code
+    ), code  # from a checkout it installs that checkout, not the address the badge assumes
     pip = re.search(
         r"run_line_magic\('pip', 'install [^']*git\+(https://github\.com/[\w.-]+/[\w.-]+)'\)", code
     )
