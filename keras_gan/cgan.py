@@ -26,6 +26,11 @@ LABEL_EMBEDDING = 50  # the size of the label's embedding that joins G's noise
 class CGAN(DCGAN):
     """A DCGAN whose generator draws the class it is asked for."""
 
+    inapplicable_settings = {
+        **DCGAN.inapplicable_settings,
+        "r1_gamma": "D's input is an (image, label) pair; an R1 penalty for it is not written yet",
+    }
+
     def __init__(self, num_classes=10, **dcgan_settings):
         checks.check_whole_number(self, "num_classes", num_classes, 2)
         self.num_classes = num_classes

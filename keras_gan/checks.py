@@ -69,7 +69,7 @@ def check_gan_settings(
         raise ValueError(f'{name}: jit_compile must be "auto", True or False, got {jit_compile!r}.')
 
 
-def check_quality_levers(gan, ema_momentum, fakes_in_training_mode):
+def check_quality_levers(gan, ema_momentum, fakes_in_training_mode, r1_gamma):
     if ema_momentum is not None and (
         not is_real_number(ema_momentum) or not 0.0 < ema_momentum < 1.0
     ):
@@ -80,6 +80,11 @@ def check_quality_levers(gan, ema_momentum, fakes_in_training_mode):
     if not isinstance(fakes_in_training_mode, (bool, np.bool_)):
         raise ValueError(
             f"{type(gan).__name__}: fakes_in_training_mode must be True or False, got {fakes_in_training_mode!r}."
+        )
+    if not is_real_number(r1_gamma) or r1_gamma < 0:
+        raise ValueError(
+            f"{type(gan).__name__}: r1_gamma must be a number >= 0 (0: no R1 penalty; 10 is "
+            f"usual), got {r1_gamma!r}."
         )
 
 

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from keras_gan import checks, compiled, datasets, runs, settings
+from keras_gan import checks, compiled, datasets, penalties, runs, settings
 from keras_gan.layers import all_layers
 
 
@@ -45,6 +45,7 @@ class GAN:
         seed=None,  # same seed, same weights, same batches, same losses (on CPU)
         ema_momentum=None,  # e.g. 0.999: sample from an averaged generator (see the end)
         fakes_in_training_mode=False,  # D's fakes from G with BatchNorm on batch statistics (fake_batch)
+        r1_gamma=0.0,  # e.g. 10: penalise D's gradient at real images (gradient_penalty)
         one_call=True,  # run each iteration's steps as one compiled call (see run_iteration)
         jit_compile="auto",  # XLA: "auto" uses it where it measured faster (compiled.py)
     ):
@@ -63,7 +64,7 @@ class GAN:
             one_call,
             jit_compile,
         )
-        checks.check_quality_levers(self, ema_momentum, fakes_in_training_mode)
+        checks.check_quality_levers(self, ema_momentum, fakes_in_training_mode, r1_gamma)
         checks.check_applicable(
             self, self.get_config()
         )  # (the arguments were recorded by __new__, below)
@@ -78,6 +79,7 @@ class GAN:
         self.seed = seed
         self.ema_momentum = ema_momentum
         self.fakes_in_training_mode = fakes_in_training_mode
+        self.r1_gamma = r1_gamma
         self.one_call = one_call
         self.jit_compile = jit_compile
         self.rng = np.random.default_rng(seed)  # the batches and the noise: the GAN's own draws
@@ -94,6 +96,12 @@ class GAN:
         with settings.seeded_python_random(seed):
             # Build and compile the discriminator. It learns to tell real images from fakes.
             self.discriminator = self.build_discriminator()
+            if self.r1_gamma or type(self).penalty_points is not GAN.penalty_points:
+                # A term built from D's gradient is no Keras loss: D is wrapped in a model whose
+                # own loss adds it, so Keras' train_step runs it on every path (penalties.py).
+                self.discriminator = penalties.PenalizedDiscriminator(
+                    self.discriminator, self.gradient_penalty, seed
+                )
             discriminator_optimizer = self.build_optimizer(
                 learning_rate
                 if discriminator_learning_rate is None
@@ -219,6 +227,19 @@ class GAN:
             return ops.stop_gradient(self.generator(generator_inputs, training=True))
         return self.predict_on_batch(self.generator, generator_inputs)
 
+    def penalty_points(self, real_batch, fake_batch):
+        """Where D's step penalises the gradient of D's output with respect to its input: None for
+        no penalty; the real images for R1 (`r1_gamma`); WGANGP: points between real and fake."""
+        return real_batch if self.r1_gamma else None
+
+    def gradient_penalty(self, gradients):
+        """The term D's loss gains from `gradients`, D's gradient at the penalty points.
+
+        R1 (Mescheder et al., 2018): gamma / 2 * mean |grad D(x)|^2 at real x keeps D from
+        growing steep where the real data lies, which lets the game converge.
+        """
+        return 0.5 * self.r1_gamma * ops.mean(penalties.squared_norms(gradients))
+
     def targets(self, value, batch):
         """One target per example of `batch`: what the loss compares D's output with."""
         return ops.full((batch_length(batch), 1), value, dtype="float32")
@@ -235,8 +256,11 @@ class GAN:
         self.discriminator.trainable = True
         fake_batch = self.fake_batch(generator_inputs)
         real_target = self.real_target * (1.0 - self.label_smoothing)
+        # A gradient penalty rides on the real half: D's loss adds it for the points given.
+        points = self.penalty_points(real_batch, fake_batch)
+        real_inputs = real_batch if points is None else penalties.with_points(real_batch, points)
         real = self.train_on_batch(
-            self.discriminator, real_batch, self.targets(real_target, real_batch)
+            self.discriminator, real_inputs, self.targets(real_target, real_batch)
         )
         fake = self.train_on_batch(
             self.discriminator, fake_batch, self.targets(self.fake_target, fake_batch)
