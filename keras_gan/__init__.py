@@ -1,12 +1,13 @@
 """keras_gan: the classic Keras combined-model GAN, correct and fast on Keras 3.
 
-    from keras_gan import GAN, DCGAN, CGAN, LSGAN, WGAN
+    from keras_gan import GAN, DCGAN, CGAN, LSGAN, WGAN, WGANGP
 
 The files, from the one to read first:
 
     gan.py           the GAN class: the one file to read, top to bottom
-    dcgan.py, cgan.py, lsgan.py, wgan.py    the variants, each a small subclass of it
+    dcgan.py, cgan.py, lsgan.py, wgan.py, wgan_gp.py    the variants, each a small subclass of it
     compiled.py      gan.py's step methods traced into one compiled call (TF, JAX, PyTorch glue)
+    penalties.py     gradient penalties (R1, WGAN-GP): the term D's loss gains on every path
     runs.py          around the loop: the output folder, logs, checkpoints, callbacks, the end of a run
     callbacks.py     progress bar, grids, loss plot, quality log, TensorBoard (Keras callbacks)
     notebook.py      live samples and loss curves in a notebook
@@ -22,7 +23,7 @@ The files, from the one to read first:
 
 import importlib
 
-__all__ = ["GAN", "DCGAN", "CGAN", "LSGAN", "WGAN", "load_gan"]
+__all__ = ["GAN", "DCGAN", "CGAN", "LSGAN", "WGAN", "WGANGP", "load_gan"]
 
 _HOMES = {
     "GAN": "gan",
@@ -30,6 +31,7 @@ _HOMES = {
     "CGAN": "cgan",
     "LSGAN": "lsgan",
     "WGAN": "wgan",
+    "WGANGP": "wgan_gp",
     "load_gan": "checkpoints",
 }
 

@@ -25,6 +25,7 @@ MODELS = {
     "cgan": "CGAN",
     "lsgan": "LSGAN",
     "wgan": "WGAN",
+    "wgangp": "WGANGP",
 }
 DATASETS = ("mnist", "cifar10", "folder")
 # Errors a user can fix (bad flags, a missing folder, no network for a download): one line each.
@@ -44,6 +45,8 @@ MODEL_FLAGS = {
     "fakes_in_training_mode": ("fakes_in_training_mode", None),
     "filters": ("filters", ("DCGAN", "CGAN")),
     "clip_value": ("clip_value", ("WGAN",)),
+    "r1_gamma": ("r1_gamma", None),
+    "penalty_weight": ("penalty_weight", ("WGANGP",)),
     "jit_compile": ("jit_compile", None),
     "four_calls": ("one_call", None),
 }
@@ -68,7 +71,7 @@ def build_parser():
     train.add_argument(
         "--model",
         choices=MODELS,
-        help="gan (the classic MLP GAN, default; also 'mlp'), dcgan, cgan, lsgan or wgan",
+        help="gan (the classic MLP GAN, default; also 'mlp'), dcgan, cgan, lsgan, wgan or wgangp",
     )
     train.add_argument(
         "--dataset", choices=DATASETS, default="mnist", help="mnist, cifar10 or folder"
@@ -119,6 +122,12 @@ def build_parser():
     )
     model.add_argument(
         "--clip-value", type=float, help="wgan: the critic's weight clip (default 0.01)"
+    )
+    model.add_argument(
+        "--penalty-weight", type=float, help="wgangp: the gradient penalty's weight (default 10)"
+    )
+    model.add_argument(
+        "--r1-gamma", type=float, help="R1 penalty on D's gradient at real images, e.g. 10"
     )
     model.add_argument(
         "--jit-compile",

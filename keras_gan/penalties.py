@@ -12,8 +12,8 @@ gives it images alone and gets no penalty, so the frozen D in G's step is untouc
 The penalty is written once, with keras.ops, in gan.py and its subclasses. Only
 `compiled.input_gradients` differs per backend: it takes the gradient with respect to the input
 in a way the outer training step can differentiate again with respect to D's weights (a
-second-order gradient): a nested GradientTape on TensorFlow, `jax.grad` on JAX, `torch.autograd.grad` with
-`create_graph=True` on PyTorch.
+second-order gradient): a nested GradientTape on TensorFlow, `jax.grad` on JAX,
+`torch.autograd.grad` with `create_graph=True` on PyTorch.
 """
 
 import keras
