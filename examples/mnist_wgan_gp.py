@@ -28,5 +28,6 @@ with errors_in_one_line():  # no network, a missing folder, a bad flag: one line
         overwrite=args.overwrite,
     )
     print(
-        f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras)."
+        f"Samples are in {gan.output_dir}/"
+        " (progress.gif, losses.png, metrics.csv, generator.keras)."
     )

@@ -49,7 +49,7 @@ class WGANGP(WGAN):
         )
 
     def build_discriminator(self):
-        """The architecture's critic with a linear output, its weights not clipped (no WGAN clip)."""
+        """The architecture's critic with a linear output and unclipped weights (skips WGAN's)."""
         return super(WGAN, self).build_discriminator()
 
     def build_optimizer(self, learning_rate, beta_1):
