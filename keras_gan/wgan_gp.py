@@ -17,36 +17,26 @@ one on the real half (with the penalty) and one on the fakes, where the paper ma
 import keras
 
 from keras_gan import checks, penalties
+from keras_gan.gan import GAN
+from keras_gan.settings import Setting
 from keras_gan.wgan import WGAN
 
 
 class WGANGP(WGAN):
     """The Wasserstein GAN with a gradient penalty instead of clipped weights."""
 
-    inapplicable_settings = {
-        "from_logits": "the critic outputs a score, not a logit",
-        "label_smoothing": "the critic's targets are -1 and +1, not probabilities",
-        "clip_value": "a WGANGP keeps its critic smooth with the gradient penalty, not clipping",
-        "r1_gamma": "a WGANGP has its own gradient penalty (penalty_weight)",
-    }
-
-    def __init__(
-        self,
-        learning_rate=1e-4,
-        beta_1=0.0,
-        beta_2=0.9,
-        d_steps=5,
-        penalty_weight=10.0,
-        **gan_settings,
-    ):
-        checks.check_positive_number(self, "penalty_weight", penalty_weight)
-        if not checks.is_real_number(beta_2) or not 0.0 <= beta_2 < 1.0:
-            raise ValueError(f"WGANGP: beta_2 must be in [0, 1) (0.9 is usual), got {beta_2!r}.")
-        self.penalty_weight = penalty_weight
-        self.beta_2 = beta_2
-        super().__init__(
-            learning_rate=learning_rate, beta_1=beta_1, d_steps=d_steps, **gan_settings
-        )
+    learning_rate = WGAN.learning_rate.replace(default=1e-4)
+    beta_1 = GAN.beta_1.replace(default=0.0)  # Adam again, so beta_1 means something again
+    beta_2 = Setting(
+        0.9, checks.number(minimum=0, below=1, hint=" (0.9 is usual)"), "Adam's beta_2"
+    )
+    penalty_weight = Setting(
+        10.0, checks.number(above=0), "the gradient penalty's weight: (|grad D| - 1)^2 times this"
+    )
+    clip_value = WGAN.clip_value.refused(
+        "a WGANGP keeps its critic smooth with the gradient penalty, not clipping"
+    )
+    r1_gamma = GAN.r1_gamma.refused("a WGANGP has its own gradient penalty (penalty_weight)")
 
     def build_discriminator(self):
         """The architecture's critic with a linear output and unclipped weights (skips WGAN's)."""

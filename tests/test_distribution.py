@@ -30,9 +30,12 @@ def train(gan):
     weights = gan.generator.trainable_weights + gan.discriminator.trainable_weights
     before = [ops.convert_to_numpy(v).copy() for v in weights]
     data = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
-    history = gan.train(iterations=3, batch_size=8, data=data, output_dir=tempfile.mkdtemp(), verbose=0)
+    history = gan.train(
+        iterations=3, batch_size=8, data=data, output_dir=tempfile.mkdtemp(), verbose=0
+    )
     moved = [not np.array_equal(old, ops.convert_to_numpy(v)) for old, v in zip(before, weights)]
-    return {"history": {k: [float(x) for x in v] for k, v in history.items()}, "all_moved": all(moved)}
+    history = {k: [float(x) for x in v] for k, v in history.items()}
+    return {"history": history, "all_moved": all(moved)}
 """
 
 JAX_RUN = (
@@ -74,7 +77,7 @@ def run(code, backend, *args, env_extra=None):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1500,
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     assert result.returncode == 0 and lines, f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"

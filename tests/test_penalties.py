@@ -108,7 +108,7 @@ def train(gan, iterations=3, batch=8):
 
 @pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
 def test_r1_changes_what_d_learns_and_nothing_of_g_in_ds_step(one_call):
-    small = dict(img_shape=(4, 4, 1), latent_dim=3, seed=0, one_call=one_call)
+    small = dict(img_shape=(4, 4, 1), latent_dim=3, seed=0, compile_iteration=one_call)
     plain, penalised = GAN(**small), GAN(r1_gamma=GAMMA, **small)
     assert isinstance(penalised.discriminator, penalties.PenalizedDiscriminator)
     assert not isinstance(plain.discriminator, penalties.PenalizedDiscriminator)
@@ -149,7 +149,10 @@ def test_wgangp_trains_the_same_weights_on_both_paths():
     # interpolated points would differ between paths. Adam with beta_1=0 turns float summation
     # noise in near-zero gradients into whole steps of size learning_rate on a few weights, so the
     # paths are compared by how far they moved the weights, not weight by weight.
-    gans = [WGANGP(seed=0, latent_dim=16, jit_compile=False, one_call=one) for one in (False, True)]
+    gans = [
+        WGANGP(seed=0, latent_dim=16, jit_compile=False, compile_iteration=one)
+        for one in (False, True)
+    ]
     start = np.concatenate([v.ravel() for v in values(gans[0].discriminator.critic.weights)])
     for gan in gans:
         logs = train(gan, iterations=2)
