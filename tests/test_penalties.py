@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from keras import layers, ops
 
-from keras_gan import GAN, WGANGP, penalties
+from keras_gan import GAN, WGANGP, compiled, penalties
 
 GAMMA, WEIGHT = 10.0, 10.0
 
@@ -102,7 +102,7 @@ def train(gan, iterations=3, batch=8):
     for _ in range(iterations):
         real = [gan.sample_batch(data, batch) for _ in range(gan.d_steps)]
         d_inputs = [gan.generator_inputs(batch) for _ in range(gan.d_steps)]
-        logs = gan.run_iteration(real, d_inputs, gan.generator_inputs(batch))
+        logs = compiled.run_iteration(gan, real, d_inputs, gan.generator_inputs(batch))
     return logs
 
 
