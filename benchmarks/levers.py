@@ -16,6 +16,8 @@ score of 5000 samples against 5000 MNIST test digits; keras_gan.metrics). The le
   batch-fakes     D's fake batch made by G in training mode (batch statistics, as PyTorch's DCGAN
                   does) instead of inference mode (moving statistics, as the classic predict()):
                   fakes_in_training_mode=True
+  r1              the R1 penalty on D's gradient at real images, r1_gamma=10 (Mescheder et al.
+                  2018)
 """
 
 import argparse
@@ -29,7 +31,7 @@ from keras import layers, ops
 from keras_gan import DCGAN, GAN, datasets, metrics
 
 CHECKPOINTS = (1000, 2000, 5000)
-LEVERS = ("baseline", "ema", "ttur", "smoothing", "spectral-norm", "batch-fakes")
+LEVERS = ("baseline", "ema", "ttur", "smoothing", "spectral-norm", "batch-fakes", "r1")
 
 
 class FreezeSafeSpectralNormalization(layers.SpectralNormalization):
@@ -81,6 +83,8 @@ def make(model, lever, seed):
         )
     elif lever == "batch-fakes":
         settings["fakes_in_training_mode"] = True
+    elif lever == "r1":
+        settings["r1_gamma"] = 10.0
     return base(**settings)
 
 

@@ -29,6 +29,8 @@ Variants (the references are in reference_loops.py):
                    "auto"), verbose=0, with its standard callbacks (grids, loss plot, metrics log)
   train() no-jit   the same without XLA (jit_compile=False): what XLA is worth on this backend
   train() 4 calls  the same with compile_iteration=False: the four Keras calls of the classic code
+  train() R1      the same with the R1 gradient penalty (r1_gamma=10): the column train/R1 is
+                   how many times an iteration without the penalty fits in one with it
   bare steps       compiled.run_iteration in a plain loop, no callbacks: what the callbacks cost
   seed loop        the 2018 Keras-GAN loop (mlp, dcgan)
   fused TF XLA     the TensorFlow tutorial's fused step (mlp: plain TF, beside any backend;
@@ -56,13 +58,21 @@ import arithmetic  # noqa: E402  benchmarks/arithmetic.py, beside this script
 import keras  # noqa: E402
 import reference_loops  # noqa: E402
 
-from keras_gan import CGAN, DCGAN, GAN, LSGAN, WGAN, compiled, datasets  # noqa: E402
+from keras_gan import CGAN, DCGAN, GAN, LSGAN, WGAN, WGANGP, compiled, datasets  # noqa: E402
 
-MODELS = {"mlp": GAN, "dcgan": DCGAN, "cgan": CGAN, "lsgan": LSGAN, "wgan": WGAN}
+MODELS = {
+    "mlp": GAN,
+    "dcgan": DCGAN,
+    "cgan": CGAN,
+    "lsgan": LSGAN,
+    "wgan": WGAN,
+    "wgangp": WGANGP,
+}
 LABELS = {
     "train": "train()",
     "train-no-jit": "train() no-jit",
     "train-4-calls": "train() 4 calls",
+    "train-r1": "train() R1",
     "bare": "bare steps",
     "seed": "seed loop",
     "fused": "fused TF XLA",
@@ -182,6 +192,13 @@ def make_runners(model, batch_size, variants, data):
             runners[variant] = OurTrain(
                 make_gan(model, compile_iteration=False), data.for_model(model), batch_size
             )
+        elif variant == "train-r1":
+            if model in ("cgan", "wgangp"):
+                notes.append(f"{model}: no R1 row (refused: {model} takes no r1_gamma)")
+            else:
+                runners[variant] = OurTrain(
+                    make_gan(model, r1_gamma=10.0), data.for_model(model), batch_size
+                )
         elif variant == "bare":
             runners[variant] = BareSteps(make_gan(model), data.for_model(model), batch_size)
         elif model not in ("mlp", "dcgan"):
@@ -499,6 +516,7 @@ def print_tables(results, counts, variants, backends, notes, args):
         "MACs fused/train",
         "train/torch",
         "train/4 calls",
+        "train/R1",
         *(["train/baseline"] if args.baseline else []),
     ]
     table = []
@@ -527,6 +545,7 @@ def print_tables(results, counts, variants, backends, notes, args):
                     macs,
                     ratio(rates["torch"]),
                     ratio(rates["train-4-calls"]),
+                    ratio(rates["train-r1"]),
                     *(
                         [ratio(row.get(f"{backend}@baseline", {}).get("train"))]
                         if args.baseline

@@ -1,18 +1,19 @@
 """keras_gan: the classic Keras combined-model GAN, correct and fast on Keras 3.
 
-    from keras_gan import GAN, DCGAN, CGAN, LSGAN, WGAN, ToyGAN, PacGAN
+    from keras_gan import GAN, DCGAN, CGAN, LSGAN, WGAN, WGANGP, ToyGAN, PacGAN
 
 The files, from the one to read first:
 
     gan.py           the GAN class: the one file to read, top to bottom (settings, networks,
                      the game on one screen, the loop)
-    dcgan.py, cgan.py, lsgan.py, wgan.py    the variants, each a small subclass of it
+    dcgan.py, cgan.py, lsgan.py, wgan.py, wgan_gp.py    the variants, each a small subclass of it
     toy.py, pacgan.py    ToyGAN for 2-D points; PacGAN, its discriminator judging packs of points
     game.py          the picture of the game in 2-D: D's verdict, points, G's pushes, G's map
     settings.py      how a setting is declared once (Setting) and what follows from it
     checks.py        what a setting or an argument must be: clear errors, before any work
     compiled.py      how an iteration runs: four Keras calls, or the steps traced into one
                      compiled call (TensorFlow, JAX and PyTorch glue)
+    penalties.py     gradient penalties (R1, WGAN-GP): the term D's loss gains on every path
     runs.py          around the loop: logs, checkpoints, callbacks, the end of a run
     folders.py       which folder a run writes to; numbered folders, resume, overwrite
     callbacks.py     progress bar, grids, loss plot, quality log, TensorBoard; which Keras
@@ -36,7 +37,7 @@ The files, from the one to read first:
 
 import importlib
 
-__all__ = ["GAN", "DCGAN", "CGAN", "LSGAN", "WGAN", "ToyGAN", "PacGAN", "load_gan"]
+__all__ = ["GAN", "DCGAN", "CGAN", "LSGAN", "WGAN", "WGANGP", "ToyGAN", "PacGAN", "load_gan"]
 
 _HOMES = {
     "GAN": "gan",
@@ -44,6 +45,7 @@ _HOMES = {
     "CGAN": "cgan",
     "LSGAN": "lsgan",
     "WGAN": "wgan",
+    "WGANGP": "wgan_gp",
     "ToyGAN": "toy",
     "PacGAN": "pacgan",
     "load_gan": "checkpoints",

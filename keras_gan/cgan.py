@@ -28,6 +28,9 @@ class CGAN(DCGAN):
     """A DCGAN whose generator draws the class it is asked for."""
 
     num_classes = Setting(10, checks.whole_number(2), "how many classes the labels name")
+    r1_gamma = DCGAN.r1_gamma.refused(
+        "D's input is an (image, label) pair; an R1 penalty for it is not written yet"
+    )
 
     @property
     def grid_shape(self):

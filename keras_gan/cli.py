@@ -28,6 +28,7 @@ MODELS = {
     "cgan": "CGAN",
     "lsgan": "LSGAN",
     "wgan": "WGAN",
+    "wgangp": "WGANGP",
     "toy": "ToyGAN",
     "pacgan": "PacGAN",
 }
@@ -50,7 +51,7 @@ def build_parser(with_model_flags=False, argv=()):
     train.add_argument(
         "--model",
         type=model_name,
-        help="gan (the classic MLP GAN, default; also 'mlp'), dcgan, cgan, lsgan, wgan; "
+        help="gan (the classic MLP GAN, default; also 'mlp'), dcgan, cgan, lsgan, wgan, wgangp; "
         "toy or pacgan for 2-D points",
     )
     train.add_argument(

@@ -21,6 +21,9 @@ backend:
   one `jax.jit`; each step reads its model's values from the scope and writes the new ones back.
 - PyTorch: the steps run eagerly; only the Keras call overhead goes away.
 
+A gradient penalty (penalties.py) needs one more piece of glue, `input_gradients`: D's gradient
+with respect to its input, which the training step differentiates again.
+
 Before the first call, a build pass runs `train_iteration` once with steps that create each
 model's loss, metric and optimizer variables without training (as `train_on_batch` does at its
 first call), so that tracing creates none. If the first compiled call fails (say, an override that
@@ -321,3 +324,41 @@ def _jax_runner(gan, traced_iteration, jit_compile):
         return vector
 
     return run
+
+
+def input_gradients(model, points):
+    """d sum(model(points)) / d points, itself differentiable with respect to model's weights.
+
+    The model runs in training mode, as in D's step, through `stateless_call`: whatever it would
+    assign on the way (BatchNorm's moving statistics) is dropped, so the penalty's extra forward
+    pass changes nothing but the loss.
+    """
+    trainable = [variable.value for variable in model.trainable_variables]
+    non_trainable = [variable.value for variable in model.non_trainable_variables]
+
+    def total_output(x):
+        outputs, _ = model.stateless_call(trainable, non_trainable, x, training=True)
+        return ops.sum(ops.cast(outputs, "float32"))
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(points)
+            total = total_output(points)
+        return tape.gradient(total, points)
+    if backend == "jax":
+        import jax
+
+        return jax.grad(total_output)(points)
+    if backend == "torch":
+        import torch
+
+        points = ops.convert_to_tensor(points).detach().requires_grad_(True)
+        with torch.enable_grad():
+            total = total_output(points)
+            return torch.autograd.grad(total, points, create_graph=True)[0]
+    raise ValueError(
+        f"Gradient penalties run on the tensorflow, jax and torch backends, not {backend!r}."
+    )

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from keras_gan import averaging, checks, compiled, datasets, plots, runs, settings
+from keras_gan import averaging, checks, compiled, datasets, penalties, plots, runs, settings
 from keras_gan.checks import number, one_of, optional, true_or_false, whole_number
 from keras_gan.settings import Setting
 
@@ -67,6 +67,11 @@ class GAN:
     fakes_in_training_mode = Setting(
         False, true_or_false, "D's fakes from G with BatchNorm on batch statistics (see fake_batch)"
     )
+    r1_gamma = Setting(
+        0.0,
+        number(minimum=0, hint=" (0: no R1 penalty; 10 is usual)"),
+        "R1: penalise D's gradient at real images, gamma/2 |grad D(x)|^2, e.g. 10",
+    )
     seed = Setting(
         None,
         checks.seed,
@@ -101,6 +106,12 @@ class GAN:
         with settings.seeded_python_random(self.seed):
             # Build and compile the discriminator. It learns to tell real images from fakes.
             self.discriminator = self.build_discriminator()
+            if self.r1_gamma or type(self).penalty_points is not GAN.penalty_points:
+                # A term built from D's gradient is no Keras loss: D is wrapped in a model whose
+                # own loss adds it, so Keras' train_step runs it on every path (penalties.py).
+                self.discriminator = penalties.PenalizedDiscriminator(
+                    self.discriminator, self.gradient_penalty, self.seed
+                )
             discriminator_optimizer = self.build_optimizer(
                 own_or(self.discriminator_learning_rate, self.learning_rate), self.beta_1
             )
@@ -204,11 +215,24 @@ class GAN:
         self.discriminator.trainable = True
         fakes = self.fake_batch(generator_inputs)
         real_target = self.real_target * (1.0 - self.label_smoothing)
+        # A gradient penalty rides on the real half: D's loss adds it for the points given.
+        points = self.penalty_points(real_batch, fakes)
+        real_inputs = real_batch if points is None else penalties.with_points(real_batch, points)
         real = self.train_on_batch(
-            self.discriminator, real_batch, self.targets(real_target, real_batch)
+            self.discriminator, real_inputs, self.targets(real_target, real_batch)
         )
         fake = self.train_on_batch(self.discriminator, fakes, self.targets(self.fake_target, fakes))
         return self.discriminator_logs(real, fake)
+
+    def penalty_points(self, real_batch, fake_batch):
+        """Where D's step penalises the gradient of D's output with respect to its input: None for
+        no penalty; the real images for R1 (`r1_gamma`); WGANGP: points between real and fake."""
+        return real_batch if self.r1_gamma else None
+
+    def gradient_penalty(self, gradients):
+        """The term D's loss gains from `gradients`, D's gradient at the penalty points. R1
+        (Mescheder et al., 2018) keeps D from growing steep where the real data lies."""
+        return 0.5 * self.r1_gamma * ops.mean(penalties.squared_norms(gradients))
 
     def train_generator(self, generator_inputs):
         """(2) Update G through the frozen D: maximise log D(G(z)), D calling its fakes real."""

@@ -32,7 +32,7 @@ import math, os, sys, tempfile
 import numpy as np
 import keras
 from keras import ops
-from keras_gan import GAN, DCGAN, CGAN, LSGAN, WGAN
+from keras_gan import GAN, DCGAN, CGAN, LSGAN, WGAN, WGANGP
 
 assert keras.backend.backend() == sys.argv[1], keras.backend.backend()
 
@@ -143,7 +143,28 @@ def check_fakes_in_training_mode():
     assert not close(trained[True, False], trained[True, True]), (
         "fakes_in_training_mode had no effect")
 
+def check_gradient_penalties(folder):
+    # R1 and WGAN-GP on this backend: both paths train, the penalty moves D elsewhere, and the
+    # frozen D stays put in G's step.
+    data = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
+    run = lambda gan, name: gan.train(iterations=2, batch_size=8, data=data,
+                                      output_dir=os.path.join(folder, name), verbose=0)
+    for one_call in (False, True):
+        for gan in (GAN(seed=0, latent_dim=8, r1_gamma=10.0, compile_iteration=one_call),
+                    WGANGP(seed=0, latent_dim=8, compile_iteration=one_call)):
+            name = f"{type(gan).__name__}-{one_call}"
+            history = run(gan, name)
+            assert all(math.isfinite(x) for v in history.values() for x in v), (name, history)
+            before = values(gan.discriminator.weights)
+            gan.train_generator(gan.generator_inputs(8))
+            assert not any(changed(before, gan.discriminator.weights)), f"{name}: D moved"
+    plain, r1 = GAN(seed=0, latent_dim=8), GAN(seed=0, latent_dim=8, r1_gamma=10.0)
+    run(plain, "plain"), run(r1, "r1")
+    pairs = zip(values(plain.discriminator.weights), values(r1.discriminator.weights))
+    assert max(float(np.abs(a - b).max()) for a, b in pairs) > 1e-4, "R1 had no effect on D"
+
 folder = tempfile.mkdtemp()
+check_gradient_penalties(folder)
 check_fakes_in_training_mode()
 for one_call in (False, True):
     check_overrides_honoured(one_call)

@@ -166,13 +166,15 @@ def test_help_reads_well():
         "--no-compile-iteration",
         "--tensorboard",
         "--clip-value",
+        "--penalty-weight",
+        "--r1-gamma",
         "--ema-momentum",
         "--fakes-in-training-mode",
     ):
         assert flag in result.stdout
 
 
-@pytest.mark.parametrize("model", ["gan", "dcgan", "cgan", "lsgan", "wgan"])
+@pytest.mark.parametrize("model", ["gan", "dcgan", "cgan", "lsgan", "wgan", "wgangp"])
 def test_every_model_trains_resumes_samples_and_is_evaluated_from_the_command_line(
     model, mnist_data_dir, tmp_path, capsys
 ):
@@ -181,7 +183,8 @@ def test_every_model_trains_resumes_samples_and_is_evaluated_from_the_command_li
     extra = {
         "dcgan": ["--filters", "8"],
         "cgan": ["--filters", "8"],
-        "gan": ["--ema-momentum", "0.9", "--fakes-in-training-mode"],
+        "gan": ["--ema-momentum", "0.9", "--fakes-in-training-mode", "--r1-gamma", "1"],
+        "wgangp": ["--penalty-weight", "5"],
     }.get(model, [])
     assert (
         train_in_process(
@@ -196,6 +199,9 @@ def test_every_model_trains_resumes_samples_and_is_evaluated_from_the_command_li
         assert gan.filters == 8
     if model == "gan":
         assert gan.ema_momentum == 0.9 and gan.fakes_in_training_mode is True
+        assert gan.r1_gamma == 1.0
+    if model == "wgangp":
+        assert gan.penalty_weight == 5.0
     label = ["--label", "7"] if model == "cgan" else []
     assert (
         cli.main(

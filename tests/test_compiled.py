@@ -119,6 +119,8 @@ MODELS = {
     "cgan": lambda **kw: CGAN(seed=0, latent_dim=16, filters=8, **kw),
     "lsgan": lambda **kw: LSGAN(seed=0, latent_dim=16, **kw),
     "wgan": lambda **kw: WGAN(seed=0, latent_dim=16, **kw),
+    "mlp-r1": lambda **kw: GAN(seed=0, r1_gamma=10.0, **kw),
+    "dcgan-r1": lambda **kw: DCGAN(img_shape=(16, 16, 1), filters=8, seed=0, r1_gamma=10.0, **kw),
 }
 
 

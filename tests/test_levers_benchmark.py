@@ -38,6 +38,9 @@ def test_each_lever_sets_what_it_names_and_trains(lever, tmp_path):
             for layer in gan.discriminator.layers
         ),
         "batch-fakes": lambda: gan.fakes_in_training_mode is True,
+        "r1": lambda: (
+            gan.r1_gamma == 10.0 and type(gan.discriminator).__name__ == "PenalizedDiscriminator"
+        ),
     }[lever]
     assert expected(), lever
     data = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")

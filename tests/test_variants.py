@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from keras import layers, ops
 
-from keras_gan import CGAN, DCGAN, GAN, LSGAN, WGAN
+from keras_gan import CGAN, DCGAN, GAN, LSGAN, WGAN, WGANGP
 from keras_gan.datasets import load_mnist
 
 BATCH = 8
@@ -38,7 +38,7 @@ def source_lines(module):
         return sum(1 for line in stream if line.strip())
 
 
-@pytest.mark.parametrize("variant", [CGAN, LSGAN, WGAN])
+@pytest.mark.parametrize("variant", [CGAN, LSGAN, WGAN, WGANGP])
 def test_each_variant_is_a_small_subclass_that_does_not_copy_the_loop(variant):
     import sys
 
@@ -216,6 +216,34 @@ def test_wgan_critic_targets_loss_and_clipped_weights_on_both_paths(tmp_path):
         )
 
 
+def test_wgangp_has_the_papers_settings_and_a_critic_free_to_leave_the_clip(tmp_path):
+    for one_call in (False, True):
+        gan = WGANGP(seed=0, latent_dim=16, compile_iteration=one_call)
+        assert (gan.real_target, gan.fake_target, gan.generator_target) == (-1.0, 1.0, -1.0)
+        assert gan.d_steps == 5 and gan.penalty_weight == 10.0
+        for optimizer in (gan.discriminator.optimizer, gan.combined.optimizer):
+            assert isinstance(optimizer, keras.optimizers.Adam)
+            assert float(optimizer.learning_rate) == pytest.approx(1e-4)
+            assert (optimizer.beta_1, optimizer.beta_2) == (0.0, 0.9)
+        critic_layers = gan.discriminator.critic.layers
+        assert not any(isinstance(layer, layers.BatchNormalization) for layer in critic_layers)
+        assert critic_layers[-1].activation.__name__ == "linear"
+        assert all(w.constraint is None for w in gan.discriminator.trainable_weights)
+        images = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
+        history = gan.train(
+            iterations=2,
+            batch_size=BATCH,
+            data=images,
+            output_dir=tmp_path / str(one_call),
+            verbose=0,
+        )
+        assert int(gan.discriminator.optimizer.iterations) == 2 * 5 * 2  # 5 steps, real + fake
+        assert set(history) == {"d_loss", "wasserstein", "d_real", "d_fake", "g_loss"}
+        assert all(np.isfinite(v) for values_ in history.values() for v in values_), history
+        # Adam at 1e-4 moves the critic's weights past a WGAN's clip within 20 steps.
+        assert max(np.abs(w).max() for w in values(gan.discriminator.weights)) > 0.01
+
+
 def test_wgan_loss_is_the_mean_of_target_times_score():
     gan = WGAN(seed=0, latent_dim=16)
     reported, expected = loss_of_a_step_by_hand(
@@ -233,6 +261,11 @@ def test_wgan_loss_is_the_mean_of_target_times_score():
         (WGAN, {"beta_1": 0.9}, "RMSprop, which has no beta_1"),
         (CGAN, {"num_classes": 0}, "num_classes must be a whole number >= 2"),
         (WGAN, {"clip_value": -1}, "clip_value must be a number > 0"),
+        (WGANGP, {"clip_value": 0.01}, "WGANGP takes no clip_value"),
+        (WGANGP, {"r1_gamma": 1.0}, "WGANGP takes no r1_gamma"),
+        (WGANGP, {"from_logits": True}, "WGANGP takes no from_logits"),
+        (WGANGP, {"penalty_weight": 0}, "penalty_weight must be a number > 0"),
+        (WGANGP, {"beta_2": 1.0}, "beta_2 must be in"),
     ],
 )
 def test_settings_that_mean_nothing_for_a_variant_are_refused(variant, settings, message):
@@ -248,8 +281,9 @@ def test_settings_that_mean_nothing_for_a_variant_are_refused(variant, settings,
         lambda **kw: CGAN(seed=0, latent_dim=16, filters=8, **kw),
         lambda **kw: LSGAN(seed=0, latent_dim=16, **kw),
         lambda **kw: WGAN(seed=0, latent_dim=16, **kw),
+        lambda **kw: WGANGP(seed=0, latent_dim=16, **kw),
     ],
-    ids=["gan", "dcgan", "cgan", "lsgan", "wgan"],
+    ids=["gan", "dcgan", "cgan", "lsgan", "wgan", "wgangp"],
 )
 def test_every_model_makes_its_fakes_in_training_mode_when_asked(make):
     gan = make(fakes_in_training_mode=True)
