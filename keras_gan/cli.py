@@ -259,6 +259,7 @@ def check_train_flags(args):
         "log_interval",
         "eval_interval",
         "image_size",
+        "devices",
     ):
         value = getattr(args, flag)
         if value is not None and value < 1:
@@ -323,24 +324,25 @@ def train_command(args):
         settings = model_settings(args, class_name)
     import keras_gan
     from keras_gan import callbacks as run_callbacks
-    from keras_gan import checkpoints, runs
+    from keras_gan import checkpoints, devices, runs
 
-    if args.resume:
-        folder = args.output_dir or runs.latest_run(runs.DEFAULT_OUTPUT_DIR)
-        description = checkpoints.read_description(checkpoints.checkpoint_path(folder))
-        class_name = description["class"].rpartition(".")[2]
-        if args.model is not None and MODELS[args.model] != class_name:
-            raise ValueError(
-                f"{folder}/ holds a {class_name} run; --model {args.model} cannot resume it."
+    with devices.engine(args.devices):  # the models are built where they train
+        if args.resume:
+            folder = args.output_dir or runs.latest_run(runs.DEFAULT_OUTPUT_DIR)
+            description = checkpoints.read_description(checkpoints.checkpoint_path(folder))
+            class_name = description["class"].rpartition(".")[2]
+            if args.model is not None and MODELS[args.model] != class_name:
+                raise ValueError(
+                    f"{folder}/ holds a {class_name} run; --model {args.model} cannot resume it."
+                )
+            # The checkpoint's settings, with the flags given over them.
+            gan = checkpoints.load_gan(folder, **model_settings(args, class_name))
+            args.output_dir = folder
+        else:
+            shape = {} if class_name == "CGAN" else {"img_shape": image_shape(args)}
+            gan = getattr(keras_gan, class_name)(
+                **shape, **settings, **({} if args.seed is None else {"seed": args.seed})
             )
-        # The checkpoint's settings, with the flags given over them.
-        gan = checkpoints.load_gan(folder, **model_settings(args, class_name))
-        args.output_dir = folder
-    else:
-        shape = {} if class_name == "CGAN" else {"img_shape": image_shape(args)}
-        gan = getattr(keras_gan, class_name)(
-            **shape, **settings, **({} if args.seed is None else {"seed": args.seed})
-        )
 
     callbacks = []
     if args.eval_interval:

@@ -310,6 +310,12 @@ def _mirrored_runner(strategy, traced_iteration):
         return x[start : start + size]
 
     def run(batches):
+        rows = batch_length(batches)
+        if rows % count:
+            raise ValueError(
+                f"A batch of {rows} cannot be shared evenly by {count} replicas: use a batch_size "
+                f"that is a multiple of {count}."
+            )
         shards = strategy.experimental_distribute_values_from_function(
             lambda context: keras.tree.map_structure(lambda x: share(x, context), batches)
         )
@@ -317,6 +323,10 @@ def _mirrored_runner(strategy, traced_iteration):
             return step(shards)
 
     return run
+
+
+def batch_length(batches):
+    return int(keras.tree.flatten(batches)[0].shape[0])
 
 
 def _jax_runner(gan, traced_iteration, jit_compile):
