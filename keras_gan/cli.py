@@ -131,6 +131,13 @@ def build_parser():
         default=None,
         help="each iteration as the classic four Keras calls (2x slower; to compare)",
     )
+    train.add_argument(
+        "--devices",
+        type=int,
+        default=1,
+        help="train on N devices: TensorFlow's MirroredStrategy or JAX's DataParallel (on "
+        "TensorFlow a CPU alone is split into N logical devices: for checking, not speed)",
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sample = commands.add_parser("sample", help="draw samples from a checkpoint")
