@@ -274,3 +274,27 @@ def test_tensorflow_checkpoints_resume_across_strategies_and_export():
 def test_tensorflow_batch_that_replicas_cannot_share_is_refused():
     message = run(TF_RUN, "tensorflow", "uneven")
     assert message and "multiple of 2" in message, message
+
+
+def test_cli_devices_trains_under_mirrored_strategy(tmp_path):
+    command = [sys.executable, "-m", "keras_gan.cli", "train", "--devices", "2", "--iterations"]
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "PYTHONPATH": REPOSITORY_ROOT}
+    common = ["--sample-interval", "1", "--quiet", "--output-dir"]
+    uneven = subprocess.run(
+        [*command, "1", "--batch-size", "7", *common, str(tmp_path / "uneven")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # Only the two replicas' path refuses a batch of 7: the strategy was in use.
+    assert uneven.returncode != 0 and "multiple of 2" in uneven.stderr, uneven.stderr[-2000:]
+    trained = subprocess.run(
+        [*command, "2", "--batch-size", "8", *common, str(tmp_path / "run")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    assert (tmp_path / "run" / "checkpoint.npz").exists() and (tmp_path / "run" / "2.png").exists()
