@@ -7,6 +7,7 @@ The files, from the one to read first:
     gan.py           the GAN class: the one file to read, top to bottom
     dcgan.py, cgan.py, lsgan.py, wgan.py    the variants, each a small subclass of it
     compiled.py      gan.py's step methods traced into one compiled call (TF, JAX, PyTorch glue)
+    devices.py       several devices: MirroredStrategy (TF) or DataParallel (JAX) from a count
     runs.py          around the loop: the output folder, logs, checkpoints, callbacks, the end of a run
     callbacks.py     progress bar, grids, loss plot, quality log, TensorBoard (Keras callbacks)
     notebook.py      live samples and loss curves in a notebook

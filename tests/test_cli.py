@@ -167,6 +167,7 @@ def test_help_reads_well():
         "--clip-value",
         "--ema-momentum",
         "--fakes-in-training-mode",
+        "--devices",
     ):
         assert flag in result.stdout
 
