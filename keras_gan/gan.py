@@ -370,7 +370,10 @@ class GAN:
             )
             for start in range(0, count, batch_size)
         ]
-        return np.concatenate(batches) if batches else np.zeros((0, *self.img_shape), "float32")
+        if not batches:
+            return np.zeros((0, *self.img_shape), "float32")
+        # float32 whatever the precision policy: under mixed_bfloat16 G outputs bfloat16.
+        return np.concatenate(batches).astype("float32", copy=False)
 
     # ----------------------------------------------------------------------------------------
     # The averaged generator (ema_momentum): samples from a running average of G's weights.

@@ -128,7 +128,8 @@ def read(variable):
 
 
 def total_change(model, before):
-    return ops.sum(ops.stack([ops.sum(ops.abs(read(v) - b)) for v, b in zip(model.trainable_weights, before)]))
+    changes = [ops.sum(ops.abs(read(v) - b)) for v, b in zip(model.trainable_weights, before)]
+    return ops.sum(ops.stack(changes))
 
 
 def probed(base):
@@ -139,7 +140,8 @@ def probed(base):
             before = [read(v) for v in self.discriminator.trainable_weights]
             logs = super().train_discriminator(real_batch, generator_inputs)
             context = tf.distribute.get_replica_context()
-            logs["replica_id"] = ops.cast(context.replica_id_in_sync_group if context else 0, "float32")
+            replica_id = context.replica_id_in_sync_group if context else 0
+            logs["replica_id"] = ops.cast(replica_id, "float32")
             logs["replica_rows"] = float(batch_length(real_batch))
             logs["d_moved_in_d_step"] = total_change(self.discriminator, before)
             return logs
@@ -188,7 +190,8 @@ def equality(model):
     for name, options in runs.items():
         gan = build(model, probe=True, **options)
         initial = weights(gan)
-        history = gan.train(iterations=3, batch_size=8, data=DATA, output_dir=tempfile.mkdtemp(), verbose=0)
+        history = gan.train(iterations=3, batch_size=8, data=DATA, verbose=0,
+                            output_dir=tempfile.mkdtemp())
         final = weights(gan)
         reference = final if reference is None else reference
         result[name] = {
@@ -217,7 +220,9 @@ def tools():
     return {
         "strategy_then_none": difference(weights(resumed_without), straight),
         "none_then_strategy": difference(weights(resumed_under), straight),
-        "export": float(np.max(np.abs(exported.predict_on_batch(noise) - resumed_under.generate(5, noise=noise)))),
+        "export": float(np.max(np.abs(
+            exported.predict_on_batch(noise) - resumed_under.generate(5, noise=noise)
+        ))),
         "grids": sorted(name for name in os.listdir(under_strategy) if name.endswith(".png")),
         "metrics_rows": len(open(os.path.join(under_strategy, "metrics.csv")).read().splitlines()),
     }
@@ -225,7 +230,8 @@ def tools():
 
 def uneven():
     try:
-        build("gan", 2).train(iterations=1, batch_size=7, data=DATA, output_dir=tempfile.mkdtemp(), verbose=0)
+        build("gan", 2).train(iterations=1, batch_size=7, data=DATA, verbose=0,
+                              output_dir=tempfile.mkdtemp())
     except ValueError as error:
         return str(error)
 
