@@ -67,12 +67,12 @@ def mirrored_strategy(devices):
             )
         return tf.distribute.MirroredStrategy([f"/gpu:{index}" for index in range(devices)])
     cpu = tf.config.list_physical_devices("CPU")[0]
-    if len(tf.config.list_logical_devices("CPU")) < devices:
-        try:
-            tf.config.set_logical_device_configuration(
-                cpu, [tf.config.LogicalDeviceConfiguration()] * devices
-            )
-        except RuntimeError as error:  # TensorFlow has already placed something on its devices
+    try:  # (asking how many logical devices there are would start TensorFlow: try first)
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * devices
+        )
+    except RuntimeError as error:  # TensorFlow has started: its devices are what they are
+        if len(tf.config.list_logical_devices("CPU")) < devices:
             raise ValueError(
                 f"Cannot split the CPU into {devices} devices once TensorFlow has started: "
                 "call keras_gan.devices.engine before anything else runs on TensorFlow."

@@ -76,7 +76,7 @@ def run(code, backend, *args, env_extra=None):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # minutes when the machine is busy
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     assert result.returncode == 0 and lines, f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
@@ -292,7 +292,7 @@ def test_cli_devices_trains_under_mirrored_strategy(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
     # Only the two replicas' path refuses a batch of 7: the strategy was in use.
     assert uneven.returncode != 0 and "multiple of 2" in uneven.stderr, uneven.stderr[-2000:]
@@ -301,7 +301,7 @@ def test_cli_devices_trains_under_mirrored_strategy(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
     assert trained.returncode == 0, trained.stderr[-2000:]
     assert (tmp_path / "run" / "checkpoint.npz").exists() and (tmp_path / "run" / "2.png").exists()
