@@ -1,6 +1,6 @@
-"""Quality levers, one at a time: which of the field's tricks make keras_gan's samples better sooner?
+"""Quality levers, one at a time: which of the field's tricks make samples better sooner?
 
-    python benchmarks/levers.py --data-dir ../shared/data/mnist                  # all, GAN and DCGAN
+    python benchmarks/levers.py --data-dir ../shared/data/mnist   # all, GAN and DCGAN
     python benchmarks/levers.py --models dcgan --levers baseline,ema --iterations 2000
 
 Each lever keeps the classic combined-model algorithm and changes one thing; every run trains with
@@ -38,7 +38,8 @@ class FreezeSafeSpectralNormalization(layers.SpectralNormalization):
     In training Keras' layer divides the kernel by its largest singular value and *stores* the
     result and its power-iteration vector: in the combined step, with D frozen, that would change
     D (the BatchNorm trap again). Frozen, this layer gives the same normalised output and stores
-    nothing. The wrapped layer must be linear (no activation): its output is then rescaled by 1/sigma.
+    nothing. The wrapped layer must be linear (no activation): its output is then rescaled by
+    1/sigma.
     """
 
     def call(self, inputs, training=False):
@@ -55,11 +56,12 @@ class SpectralNorm:
     """Wrap each Dense and Conv2D of D (built with a logit output) in spectral normalization."""
 
     def build_discriminator(self):
-        wrap = lambda layer: (
-            FreezeSafeSpectralNormalization(layer.__class__.from_config(layer.get_config()))
-            if isinstance(layer, (layers.Dense, layers.Conv2D))
-            else layer.__class__.from_config(layer.get_config())
-        )
+        def wrap(layer):
+            copy = layer.__class__.from_config(layer.get_config())
+            if isinstance(layer, (layers.Dense, layers.Conv2D)):
+                return FreezeSafeSpectralNormalization(copy)
+            return copy
+
         return keras.models.clone_model(super().build_discriminator(), clone_function=wrap)
 
 
@@ -100,7 +102,8 @@ def measure(model, lever, train_images, reference, iterations, seed):
             results = metrics.evaluate_gan(gan, reference, len(reference), seed=seed)
             rows.append((model, lever, target, seconds, results))
             print(
-                f"  {model} {lever:>13} {target:>5} it ({seconds:5.0f} s): {metrics.describe(results)}",
+                f"  {model} {lever:>13} {target:>5} it ({seconds:5.0f} s): "
+                f"{metrics.describe(results)}",
                 flush=True,
             )
     return rows
@@ -120,7 +123,8 @@ def main(argv=None):
     unknown = sorted(set(models) - {"gan", "dcgan"}) + sorted(set(levers) - set(LEVERS))
     if unknown:
         parser.error(
-            f"unknown model(s) or lever(s): {unknown}; models gan, dcgan; levers {', '.join(LEVERS)}."
+            f"unknown model(s) or lever(s): {unknown}; models gan, dcgan; "
+            f"levers {', '.join(LEVERS)}."
         )
     train_images = datasets.load_mnist(args.data_dir)
     reference = datasets.load_mnist(args.data_dir, split="test")[:5000]
@@ -134,7 +138,8 @@ def main(argv=None):
     print("|:---|:---|---:|---:|---:|---:|")
     for model, lever, target, seconds, results in rows:
         print(
-            f"| {model} | {lever} | {target} | {seconds:.0f} | {results['frechet_distance']:.2f} | {results['mnist_score']:.2f} |"
+            f"| {model} | {lever} | {target} | {seconds:.0f} "
+            f"| {results['frechet_distance']:.2f} | {results['mnist_score']:.2f} |"
         )
     return 0
 

@@ -38,7 +38,8 @@ elif kind == "folder":
     data = datasets.load_image_folder(sys.argv[4], size)
     data_bytes = data.nbytes
 gan.train(iterations=3, batch_size=32, data=data, output_dir=tempfile.mkdtemp(), verbose=0)
-print("RESULT", json.dumps({"peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "data": data_bytes}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print("RESULT", json.dumps({"peak": peak, "data": data_bytes}))
 """
 
 
@@ -81,7 +82,9 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    gib = lambda count: f"{count / 2**30:.2f} GiB"
+    def gib(count):
+        return f"{count / 2**30:.2f} GiB"
+
     bare = measure("bare", 0, args.size)
     print(f"a process that trained the DCGAN on 64 images: peak {gib(bare['peak'])}")
     rows = [("uint8", args.images), ("float32", args.float_images)]
@@ -90,8 +93,9 @@ def main(argv=None):
         for kind, count in rows + [("folder", args.folder_images)]:
             result = measure(kind, count, args.size, folder)
             print(
-                f"{kind:>8}: {count} images of {args.size}x{args.size}x3, data {gib(result['data'])}, "
-                f"peak {gib(result['peak'])}, peak above the bare process {gib(result['peak'] - bare['peak'])} "
+                f"{kind:>8}: {count} images of {args.size}x{args.size}x3, "
+                f"data {gib(result['data'])}, peak {gib(result['peak'])}, "
+                f"peak above the bare process {gib(result['peak'] - bare['peak'])} "
                 f"({(result['peak'] - bare['peak']) / result['data']:.2f}x the data)",
                 flush=True,
             )

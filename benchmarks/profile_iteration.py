@@ -1,6 +1,7 @@
-"""Where one training iteration's time goes (JAX): matrix products, optimizer updates, copies, the rest.
+"""Where one training iteration's time goes (JAX): products, optimizer updates, copies, the rest.
 
-    KERAS_BACKEND=jax python benchmarks/profile_iteration.py --data-dir ../shared/data/mnist --batch-size 128
+    KERAS_BACKEND=jax python benchmarks/profile_iteration.py --data-dir ../shared/data/mnist \
+        --batch-size 128
 
 Runs `GAN.run_iteration` (the one compiled call, as train() runs it) under `jax.profiler`, adds
 up the time XLA's CPU runtime spends in each operation of the compiled program, and sorts the
@@ -37,10 +38,12 @@ os.environ["XLA_FLAGS"] = (
 import arithmetic  # noqa: E402  benchmarks/arithmetic.py, beside this script
 import keras  # noqa: E402
 
-from keras_gan import DCGAN, GAN, datasets  # noqa: E402
+from keras_gan import DCGAN, GAN, compiled, datasets  # noqa: E402
 
 KINDS = ("matrix products", "optimizer updates", "copies", "the rest")
-# `%name = f32[2,3]{1,0} opcode(operands), ..., calls=%computation, ..., op_name="jit(iteration)/adam/sub"`
+# One instruction of the HLO text:
+# `%name = f32[2,3]{1,0} opcode(operands), ..., calls=%computation, ...,
+#  op_name="jit(iteration)/adam/sub"`
 INSTRUCTION = re.compile(r"^\s*(?:ROOT )?%([\w.\-]+) = .*? ([\w\-]+)\(")
 COMPUTATION = re.compile(r"^(?:ENTRY )?%?([\w.\-]+) .*\{\s*$")
 NOT_RUN = ("parameter", "constant", "tuple", "get-tuple-element", "bitcast")  # no work of their own
@@ -123,7 +126,8 @@ def profile(args, trace_dir):
     def iterations(n):  # each call waits for its logs: the time is the iterations' own
         start = time.perf_counter()
         for _ in range(n):
-            gan.run_iteration(
+            compiled.run_iteration(
+                gan,
                 [gan.sample_batch(images, batch)],
                 [gan.generator_inputs(batch)],
                 gan.generator_inputs(batch),
@@ -197,14 +201,15 @@ def profile(args, trace_dir):
     lone_rate = batch * inputs * units * 200 / (time.perf_counter() - start)
     print(
         f"\nThe iteration: {multiply_adds / 1e9:.3f} G multiply-adds (counted in this program), "
-        f"{multiply_adds / seconds / 1e9:.1f} G/s at its speed above; a lone product of its largest "
-        f"dense layer's shape, ({batch}x{inputs}) by ({inputs}x{units}): {lone_rate / 1e9:.1f} G/s."
+        f"{multiply_adds / seconds / 1e9:.1f} G/s at its speed above; a lone product of its "
+        f"largest dense layer's shape, ({batch}x{inputs}) by ({inputs}x{units}): "
+        f"{lone_rate / 1e9:.1f} G/s."
     )
     print(f"\nThe {args.top} longest operations:")
     for name, ms in per_operation.most_common(args.top):
         print(
-            f"  {ms:6.2f} ms  {name:26s} {kind(operations[name], with_products, optimizer_names):18s} "
-            f"{operations[name][2]}"
+            f"  {ms:6.2f} ms  {name:26s} "
+            f"{kind(operations[name], with_products, optimizer_names):18s} {operations[name][2]}"
         )
 
 

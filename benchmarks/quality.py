@@ -1,8 +1,8 @@
 """How good do the samples get, and how fast? Trains keras_gan's models, Keras-GAN's CGAN networks
 and the plain PyTorch DCGAN recipe on MNIST, and measures their samples as they train.
 
-    python benchmarks/quality.py --data-dir /path/to/mnist                       # all 7, 5000 iterations
-    python benchmarks/quality.py --models gan,torch-dcgan --iterations 2000       # quicker
+    python benchmarks/quality.py --data-dir /path/to/mnist                  # all 7, 5000 iterations
+    python benchmarks/quality.py --models gan,torch-dcgan --iterations 2000  # quicker
 
 The models: gan, dcgan, cgan, lsgan, wgan (keras_gan's, as shipped), kerasgan-cgan (Keras-GAN's
 2018 cgan.py networks on keras_gan's loop, benchmarks/reference_models.py) and torch-dcgan
@@ -113,7 +113,8 @@ class QualityWatch(keras.callbacks.Callback):
             results = self.evaluate()
             self.measurements.append(Measurement(iteration, self.training_seconds, results))
             print(
-                f"  {self.name} {iteration:>5} ({self.training_seconds:4.0f} s): {metrics.describe(results)}",
+                f"  {self.name} {iteration:>5} ({self.training_seconds:4.0f} s): "
+                f"{metrics.describe(results)}",
                 flush=True,
             )
 
@@ -206,7 +207,8 @@ def environment():
     torch_dcgan, _ = torch_peer()
     torch_version = torch_dcgan.torch.__version__ if torch_dcgan else "not importable"
     return (
-        f"{datetime.date.today()}, keras_gan {repository_commit()}, Python {platform.python_version()}, "
+        f"{datetime.date.today()}, keras_gan {repository_commit()}, "
+        f"Python {platform.python_version()}, "
         f"Keras {keras.__version__} ({keras.backend.backend()} backend), torch {torch_version}, "
         f"NumPy {np.__version__}, {os.cpu_count()} CPUs, {platform.machine()} {platform.system()}"
     )
@@ -308,7 +310,8 @@ def main(argv=None):
         )
 
     print(
-        f"\nAt the checkpoints ({args.samples} samples against {len(reference)} MNIST test digits):\n"
+        f"\nAt the checkpoints ({args.samples} samples against {len(reference)} "
+        "MNIST test digits):\n"
     )
     print(checkpoint_table(measurements, args.checkpoints))
     print(

@@ -15,7 +15,7 @@ import numpy as np
 
 
 class SeedLoop:
-    """Keras-GAN's gan.py / dcgan.py loop (2018), line for line, with the freeze toggled so D trains.
+    """Keras-GAN's gan.py / dcgan.py loop (2018), line for line, the freeze toggled so D trains.
 
     From github.com/eriklindernoren/Keras-GAN: `generator.predict` each step, D on the real
     batch, D on the fake one, then the combined model. Keras 3 reads `trainable` when a train
@@ -157,7 +157,7 @@ class FusedTFMLP:
 
 
 class FusedKerasTF:
-    """The TensorFlow DCGAN tutorial's fused step on keras_gan's own models (TensorFlow backend only).
+    """The TensorFlow DCGAN tutorial's fused step on keras_gan's own models (TensorFlow only).
 
     As `FusedTFMLP`, but G and D are the GAN's Keras models with fresh Adam(2e-4, 0.5) optimizers:
     the reference for the DCGAN, whose convolutions are not worth writing out by hand.

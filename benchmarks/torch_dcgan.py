@@ -156,7 +156,7 @@ class TorchDCGAN:
         return logs
 
     def epochs_of_batches(self, images, batch_size):
-        """Batches of real images (N, C, H, W) in [-1, 1], an epoch at a time in a shuffled order."""
+        """Batches of real images (N, C, H, W) in [-1, 1], an epoch at a time, shuffled."""
         while True:
             order = self.rng.permutation(len(images))
             for start in range(0, len(order) - batch_size + 1, batch_size):
@@ -167,7 +167,7 @@ class TorchDCGAN:
 
     @torch.no_grad()
     def generate(self, n, noise=None, seed=None, batch_size=1000, train_mode=True):
-        """n samples as numpy (n, H, W, C) in [-1, 1], from `noise` or from noise drawn with `seed`."""
+        """n samples as numpy (n, H, W, C) in [-1, 1], from `noise` or drawn with `seed`."""
         if noise is None:
             noise = np.random.default_rng(seed).normal(size=(n, self.latent_dim)).astype("float32")
         # In train mode BatchNorm also updates its running statistics: they are put back, so
@@ -188,7 +188,7 @@ class TorchDCGAN:
 
 
 def to_tensor(images):
-    """Images (N, H, W, C), uint8 pixels or floats in [-1, 1] -> float32 tensor (N, C, H, W) in [-1, 1]."""
+    """Images (N, H, W, C), uint8 or floats in [-1, 1] -> float32 tensor (N, C, H, W) in [-1, 1]."""
     images = np.asarray(images)
     if images.dtype == np.uint8:
         images = images.astype("float32") / 127.5 - 1.0

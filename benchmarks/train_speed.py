@@ -1,9 +1,9 @@
 """Training speed of `GAN.train()` beside the 2018 seed loop, a fused step and PyTorch: a table.
 
-    python benchmarks/train_speed.py                       # MLP and DCGAN, batch 32 and 128
+    python benchmarks/train_speed.py                      # MLP and DCGAN, batch 32 and 128
     python benchmarks/train_speed.py --models mlp,cgan,lsgan,wgan --variants train,train-4-calls
     python benchmarks/train_speed.py --variants train,seed,fused --batch-sizes 32
-    python benchmarks/train_speed.py --backends tensorflow,jax --models mlp   # backends side by side
+    python benchmarks/train_speed.py --backends tensorflow,jax --models mlp  # side by side
 
 Every loop of every row runs round-robin (each round runs each loop once, in turn: every
 variant of every model, batch size and backend, each backend in its own worker process), so a
@@ -22,8 +22,8 @@ Variants (the references are in reference_loops.py):
   train()          keras_gan's loop as shipped (one compiled call per iteration, jit_compile
                    "auto"), verbose=0, with its standard callbacks (grids, loss plot, metrics log)
   train() no-jit   the same without XLA (jit_compile=False): what XLA is worth on this backend
-  train() 4 calls  the same with one_call=False: the four Keras calls the classic code makes
-  bare steps       gan.run_iteration in a plain loop, no callbacks: what the callbacks cost
+  train() 4 calls  the same with compile_iteration=False: the four Keras calls of the classic code
+  bare steps       compiled.run_iteration in a plain loop, no callbacks: what the callbacks cost
   seed loop        the 2018 Keras-GAN loop (mlp, dcgan)
   fused TF XLA     the TensorFlow tutorial's fused step (mlp: plain TF, beside any backend;
                    dcgan: on the Keras models, TensorFlow backend only)
@@ -50,7 +50,7 @@ import arithmetic  # noqa: E402  benchmarks/arithmetic.py, beside this script
 import keras  # noqa: E402
 import reference_loops  # noqa: E402
 
-from keras_gan import CGAN, DCGAN, GAN, LSGAN, WGAN, datasets  # noqa: E402
+from keras_gan import CGAN, DCGAN, GAN, LSGAN, WGAN, compiled, datasets  # noqa: E402
 
 MODELS = {"mlp": GAN, "dcgan": DCGAN, "cgan": CGAN, "lsgan": LSGAN, "wgan": WGAN}
 LABELS = {
@@ -83,7 +83,8 @@ class IterationTimes(keras.callbacks.Callback):
 
 class OurTrain:
     """`gan.train()` to a target that grows by n + 1 per call, timed from the end of its first
-    iteration, so the per-call set-up (callbacks opening files, the final grid and plot) is not counted."""
+    iteration, so the per-call set-up (callbacks opening files, the final grid and plot) is not
+    counted."""
 
     def __init__(self, gan, data, batch_size):
         self.gan, self.data, self.batch_size = gan, data, batch_size
@@ -118,7 +119,7 @@ class BareSteps:
         for _ in range(n):
             real_batches = [gan.sample_batch(self.data, batch_size) for _ in range(gan.d_steps)]
             d_inputs = [gan.generator_inputs(batch_size) for _ in range(gan.d_steps)]
-            gan.run_iteration(real_batches, d_inputs, gan.generator_inputs(batch_size))
+            compiled.run_iteration(gan, real_batches, d_inputs, gan.generator_inputs(batch_size))
         return n / (time.perf_counter() - start)
 
 
@@ -173,7 +174,7 @@ def make_runners(model, batch_size, variants, data):
                 )
         elif variant == "train-4-calls":
             runners[variant] = OurTrain(
-                make_gan(model, one_call=False), data.for_model(model), batch_size
+                make_gan(model, compile_iteration=False), data.for_model(model), batch_size
             )
         elif variant == "bare":
             runners[variant] = BareSteps(make_gan(model), data.for_model(model), batch_size)
@@ -194,14 +195,16 @@ def make_runners(model, batch_size, variants, data):
                 )
             else:
                 notes.append(
-                    f"{model} b{batch_size}: fused TF reference for the DCGAN needs KERAS_BACKEND=tensorflow"
+                    f"{model} b{batch_size}: fused TF reference for the DCGAN needs "
+                    "KERAS_BACKEND=tensorflow"
                 )
         elif variant == "torch":
             if model != "mlp":
                 notes.append(f"{model} b{batch_size}: no PyTorch reference for the DCGAN")
             elif not torch_available():
                 notes.append(
-                    "PyTorch reference skipped: torch is not installed (pip install keras_gan[torch])"
+                    "PyTorch reference skipped: torch is not installed "
+                    "(pip install keras_gan[torch])"
                 )
             else:
                 runners[variant] = Timed(reference_loops.TorchMLP(data.scaled(), batch_size))
@@ -215,7 +218,8 @@ def make_runners(model, batch_size, variants, data):
 
 def count_multiply_adds(model, batch_size, data):
     """Multiply-adds per iteration of train() and, where there is one, of the fused step, as XLA
-    compiles them (TensorFlow); {"error": ...} if they cannot be counted, so the timings still print."""
+    compiles them (TensorFlow); {"error": ...} if they cannot be counted, so the timings still
+    print."""
     try:
         counts = {"train": arithmetic.train_iteration_multiply_adds(make_gan(model), batch_size)}
         if model == "mlp":
@@ -228,7 +232,8 @@ def count_multiply_adds(model, batch_size, data):
         return counts
     except Exception as error:  # a count is extra information, never worth the measured table
         return {
-            "error": f"{model} b{batch_size}: multiply-adds not counted: {type(error).__name__}: {error}"
+            "error": f"{model} b{batch_size}: multiply-adds not counted: "
+            f"{type(error).__name__}: {error}"
         }
 
 
@@ -414,7 +419,8 @@ def main(argv=None):
                 )
                 notes += more_notes
         print(
-            f"{len(runners)} loops: {', '.join(f'{m} b{b}' for m, b in groups)} on {', '.join(backends)}",
+            f"{len(runners)} loops: {', '.join(f'{m} b{b}' for m, b in groups)} "
+            f"on {', '.join(backends)}",
             flush=True,
         )
         for (model, batch_size, backend, variant), rates in measure(
@@ -447,8 +453,9 @@ def print_tables(results, counts, variants, backends, notes, args):
     ]
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores"
     print(
-        f"\nIterations per second (median of {args.repeats} interleaved rounds of {args.iterations}); "
-        f"Keras {keras.__version__}, {machine}. Ratios: the median of each round's ratio (lowest-highest). "
+        f"\nIterations per second (median of {args.repeats} interleaved rounds of "
+        f"{args.iterations}); Keras {keras.__version__}, {machine}. "
+        "Ratios: the median of each round's ratio (lowest-highest). "
         f"fused and PyTorch: measured in the {backends[0]} process; "
         "'seed (TF)': the 2018 loop on TensorFlow, Keras' default backend, as people run it"
     )
@@ -501,26 +508,31 @@ def print_tables(results, counts, variants, backends, notes, args):
             continue
         fused = f", {count['fused'] / 1e9:.3f} G per fused step" if "fused" in count else ""
         print(
-            f"{model} b{batch_size}: {count['train'] / 1e9:.3f} G multiply-adds per train() iteration{fused} "
+            f"{model} b{batch_size}: {count['train'] / 1e9:.3f} G multiply-adds "
+            f"per train() iteration{fused} "
             "(XLA's compiled programs, TensorFlow)"
         )
         row = results[(model, batch_size)]
         speeds = [
-            f"train() on {backend} {count['train'] * statistics.median(row[backend]['train']) / 1e9:.1f} G/s"
+            f"train() on {backend} "
+            f"{count['train'] * statistics.median(row[backend]['train']) / 1e9:.1f} G/s"
             for backend in backends
             if row[backend].get("train")
         ]
         if fused and row[backends[0]].get("fused"):
             speeds.append(
-                f"fused {count['fused'] * statistics.median(row[backends[0]]['fused']) / 1e9:.1f} G/s"
+                "fused "
+                f"{count['fused'] * statistics.median(row[backends[0]]['fused']) / 1e9:.1f} G/s"
             )
         if speeds:
             print(
-                f"  multiply-adds per second at the measured rates (TensorFlow's counts): {', '.join(speeds)}"
+                "  multiply-adds per second at the measured rates (TensorFlow's counts): "
+                f"{', '.join(speeds)}"
             )
     if any("fused" in count for count in counts.values()):
         print(
-            "MACs fused/train: what train()/fused would be if both ran their multiply-adds at the same rate"
+            "MACs fused/train: what train()/fused would be if both ran their multiply-adds "
+            "at the same rate"
         )
     for note in dict.fromkeys(notes):
         print("note:", note)

@@ -1,16 +1,16 @@
 """Train a DCGAN on CIFAR-10's 32x32 colour photos; grids appear in images/cifar10_dcgan/.
 
-    python examples/cifar10_dcgan.py --iterations 20000   # blurry objects appear after a few thousand
-    python examples/cifar10_dcgan.py --data-dir ~/data     # holds cifar-10-batches-py/ or cifar10.npz
+    python examples/cifar10_dcgan.py --iterations 20000  # blurry objects after a few thousand
+    python examples/cifar10_dcgan.py --data-dir ~/data    # with cifar-10-batches-py/ or cifar10.npz
 
 Ctrl-C stops cleanly and saves a checkpoint; add --resume to carry on from it.
 """
 
 from keras_gan import DCGAN
-from keras_gan.cli import errors_in_one_line, example_parser
 from keras_gan.datasets import load_cifar10
+from keras_gan.script import command_line, errors_in_one_line
 
-args = example_parser(
+args = command_line(
     __doc__, iterations=20000, batch_size=64, sample_interval=500, output_dir="images/cifar10_dcgan"
 ).parse_args()
 
@@ -26,5 +26,6 @@ with errors_in_one_line():  # no network, a missing folder, a bad flag: one line
         overwrite=args.overwrite,
     )
     print(
-        f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras)."
+        f"Samples are in {gan.output_dir}/ "
+        "(progress.gif, losses.png, metrics.csv, generator.keras)."
     )

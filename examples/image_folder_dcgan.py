@@ -1,17 +1,17 @@
 """Train a DCGAN on your own pictures: every .jpg/.png under PATH, cropped to 64x64.
 
     python examples/image_folder_dcgan.py ~/Pictures/faces --iterations 20000
-    python examples/image_folder_dcgan.py ~/Pictures/faces --image-size 32   # 4x faster on a CPU
+    python examples/image_folder_dcgan.py ~/Pictures/faces --image-size 32   # quicker on a CPU
 
 Images of any size are scaled and center-cropped; unreadable files are skipped with a warning.
 Ctrl-C stops cleanly and saves a checkpoint; add --resume to carry on from it.
 """
 
 from keras_gan import DCGAN
-from keras_gan.cli import errors_in_one_line, example_parser
 from keras_gan.datasets import load_image_folder
+from keras_gan.script import command_line, errors_in_one_line
 
-parser = example_parser(
+parser = command_line(
     __doc__,
     iterations=20000,
     batch_size=64,
@@ -37,5 +37,6 @@ with errors_in_one_line():  # a missing folder, an impossible size: one line, no
         overwrite=args.overwrite,
     )
     print(
-        f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras)."
+        f"Samples are in {gan.output_dir}/ "
+        "(progress.gif, losses.png, metrics.csv, generator.keras)."
     )

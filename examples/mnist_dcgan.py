@@ -7,10 +7,10 @@ Ctrl-C stops cleanly and saves a checkpoint; add --resume to carry on from it.
 """
 
 from keras_gan import DCGAN
-from keras_gan.cli import errors_in_one_line, example_parser
 from keras_gan.datasets import load_mnist
+from keras_gan.script import command_line, errors_in_one_line
 
-args = example_parser(
+args = command_line(
     __doc__, iterations=5000, batch_size=32, sample_interval=200, output_dir="images/mnist_dcgan"
 ).parse_args()
 
@@ -26,5 +26,6 @@ with errors_in_one_line():  # no network, a missing folder, a bad flag: one line
         overwrite=args.overwrite,
     )
     print(
-        f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras)."
+        f"Samples are in {gan.output_dir}/ "
+        "(progress.gif, losses.png, metrics.csv, generator.keras)."
     )

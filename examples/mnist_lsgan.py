@@ -7,10 +7,10 @@ The classic GAN with one change: D's output is a plain score and the loss is the
 """
 
 from keras_gan import LSGAN
-from keras_gan.cli import errors_in_one_line, example_parser
 from keras_gan.datasets import load_mnist
+from keras_gan.script import command_line, errors_in_one_line
 
-args = example_parser(
+args = command_line(
     __doc__, iterations=5000, batch_size=32, sample_interval=200, output_dir="images/mnist_lsgan"
 ).parse_args()
 
@@ -26,5 +26,6 @@ with errors_in_one_line():  # no network, a missing folder, a bad flag: one line
         overwrite=args.overwrite,
     )
     print(
-        f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras)."
+        f"Samples are in {gan.output_dir}/ "
+        "(progress.gif, losses.png, metrics.csv, generator.keras)."
     )

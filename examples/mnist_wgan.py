@@ -8,10 +8,10 @@ A critic with clipped weights scores images; 5 critic steps per generator step; 
 """
 
 from keras_gan import WGAN
-from keras_gan.cli import errors_in_one_line, example_parser
 from keras_gan.datasets import load_mnist
+from keras_gan.script import command_line, errors_in_one_line
 
-args = example_parser(
+args = command_line(
     __doc__, iterations=5000, batch_size=32, sample_interval=200, output_dir="images/mnist_wgan"
 ).parse_args()
 
@@ -27,5 +27,6 @@ with errors_in_one_line():  # no network, a missing folder, a bad flag: one line
         overwrite=args.overwrite,
     )
     print(
-        f"Samples are in {gan.output_dir}/ (progress.gif, losses.png, metrics.csv, generator.keras)."
+        f"Samples are in {gan.output_dir}/ "
+        "(progress.gif, losses.png, metrics.csv, generator.keras)."
     )

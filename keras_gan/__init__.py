@@ -4,21 +4,27 @@
 
 The files, from the one to read first:
 
-    gan.py           the GAN class: the one file to read, top to bottom
+    gan.py           the GAN class: the one file to read, top to bottom (settings, networks,
+                     the game on one screen, the loop)
     dcgan.py, cgan.py, lsgan.py, wgan.py    the variants, each a small subclass of it
-    compiled.py      gan.py's step methods traced into one compiled call (TF, JAX, PyTorch glue)
+    settings.py      how a setting is declared once (Setting) and what follows from it
+    checks.py        what a setting or an argument must be: clear errors, before any work
+    compiled.py      how an iteration runs: four Keras calls, or the steps traced into one
+                     compiled call (TensorFlow, JAX and PyTorch glue)
     devices.py       several devices: MirroredStrategy (TF) or DataParallel (JAX) from a count
-    runs.py          around the loop: the output folder, logs, checkpoints, callbacks, the end of a run
-    callbacks.py     progress bar, grids, loss plot, quality log, TensorBoard (Keras callbacks)
+    runs.py          around the loop: logs, checkpoints, callbacks, the end of a run
+    folders.py       which folder a run writes to; numbered folders, resume, overwrite
+    callbacks.py     progress bar, grids, loss plot, quality log, TensorBoard; which Keras
+                     callbacks fit a GAN run
+    averaging.py     the averaged generator (ema_momentum)
     notebook.py      live samples and loss curves in a notebook
     checkpoints.py   save, resume and rebuild a run; export the generator
-    layers.py        FreezeSafeBatchNormalization, the WGAN critic's weight clip
+    layers.py        layers a GAN needs: FreezeSafeBatchNormalization, the WGAN critic's clip
     datasets.py      MNIST (download or local IDX / npz), CIFAR-10, image folders, as uint8
     plots.py         grids, GIF, loss plot, real vs fake, interpolation
-    metrics/         Frechet distance, MNIST score, coverage, conditional accuracy, the classifier
+    metrics/         Frechet distance, MNIST score, coverage, conditional accuracy, classifier
     cli.py           the keras-gan command
-    checks.py, settings.py, files.py, interrupts.py   clear errors; a GAN's settings and seed;
-                     atomic files; Ctrl-C
+    files.py, interrupts.py   atomic files; Ctrl-C
 """
 
 import importlib

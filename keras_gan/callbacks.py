@@ -26,7 +26,12 @@ from keras_gan.files import CsvLog
 
 
 class ProgressBar(keras.callbacks.Callback):
-    """Keras' Progbar showing running means of the logs and of iterations per second."""
+    """Keras' Progbar showing running means of the logs, and this run's iterations per second.
+
+    Its it/s and ms/it are one figure, the average since the run's first iteration ended (that
+    one compiles), so they agree, after a resume too (Keras' bar would divide by the iteration
+    number, which counts the resumed run's earlier iterations).
+    """
 
     def __init__(self, smoothing=0.05):
         super().__init__()
@@ -34,20 +39,38 @@ class ProgressBar(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.bar, self.means = None, {}
-        self.last_time = time.perf_counter()
 
     def on_train_batch_end(self, iteration, logs=None):
-        now = time.perf_counter()
-        speed, self.last_time = 1.0 / max(now - self.last_time, 1e-9), now
-        values = {"it/s": speed, **logs}
-        for name, value in values.items():
+        for name, value in logs.items():
             previous = self.means.get(name, value)
             self.means[name] = previous + self.smoothing * (value - previous)
         if self.bar is None:  # made at the first iteration, once the names of the logs are known
-            self.bar = keras.utils.Progbar(
-                self.params["iterations"], stateful_metrics=list(values), unit_name="it"
+            self.bar = RunProgbar(
+                self.params["iterations"],
+                first=iteration,
+                stateful_metrics=["it/s", *logs],
+                unit_name="it",
             )
-        self.bar.update(iteration, list(self.means.items()))
+        values = list(self.means.items())
+        speed = self.bar.speed(iteration, time.time())
+        self.bar.update(iteration, values + ([("it/s", speed)] if speed else []))
+
+
+class RunProgbar(keras.utils.Progbar):
+    """Keras' Progbar, timing the iterations after `first`, the one it is made at."""
+
+    def __init__(self, target, first, **progbar_settings):
+        super().__init__(target, **progbar_settings)
+        self.first = first
+
+    def speed(self, current, now):
+        """Iterations per second since `first`; None before there is any."""
+        done, seconds = current - self.first, now - self._start
+        return done / seconds if done > 0 and seconds > 0 else None
+
+    def _estimate_step_duration(self, current, now):  # what Keras' ms/it and ETA come from
+        speed = self.speed(current, now)
+        return 1.0 / speed if speed else 0
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -214,3 +237,65 @@ class TensorBoard(keras.callbacks.Callback):
         with self.writer.as_default(step=self.model.iteration):
             self.summary.image("samples", grid)
         self.writer.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# Which Keras callbacks fit a GAN run.
+
+REFUSED_KERAS_CALLBACKS = {
+    "ModelCheckpoint": "a GAN saves its own checkpoints (train(checkpoint_interval=...)) and "
+    "its generator as generator.keras beside them",
+    "BackupAndRestore": "a GAN run resumes from its own checkpoint: train(..., resume=True)",
+    "LearningRateScheduler": "a GAN has two optimizers: set their rates with "
+    "GAN(generator_learning_rate=..., discriminator_learning_rate=...), or change "
+    "gan.discriminator.optimizer.learning_rate and gan.combined.optimizer.learning_rate in a "
+    "callback of your own",
+    "ReduceLROnPlateau": "a GAN has two optimizers and its losses do not plateau as a "
+    "classifier's do; change gan.discriminator.optimizer.learning_rate / "
+    "gan.combined.optimizer.learning_rate in a callback of your own",
+    "SwapEMAWeights": "a GAN's models are trained by two optimizers; see the README's quality "
+    "levers",
+    "TensorBoard": "it logs one Keras model; pass keras_gan.callbacks.TensorBoard(log_dir) "
+    "instead: the same scalars plus the sample grids (or keras-gan train --tensorboard DIR)",
+    "TerminateOnNaN": "keras_gan already ends a run at the first NaN or infinite loss, naming "
+    "it and keeping the last good checkpoint (TerminateOnNaN watches a single 'loss', which a "
+    "GAN does not log)",
+    "ProgbarLogger": "train(verbose=1) shows a progress bar",
+    "History": "train() returns the history of every logged value",
+}
+
+
+def check_callbacks(callbacks):
+    """The callbacks as a list, each a Keras callback a GAN run can honour; else a clear error."""
+    if isinstance(callbacks, keras.callbacks.Callback):
+        callbacks = [callbacks]
+    checked = []
+    for callback in callbacks:
+        if not isinstance(callback, keras.callbacks.Callback):
+            hint = (
+                " keras_gan callbacks are Keras callbacks now: subclass "
+                "keras.callbacks.Callback and override on_train_batch_end(self, iteration, "
+                "logs); the GAN is self.model."
+                if hasattr(callback, "on_iteration_end")
+                else ""
+            )
+            raise ValueError(
+                f"callbacks must be keras.callbacks.Callback instances, got {callback!r}.{hint}"
+            )
+        for name, instead in REFUSED_KERAS_CALLBACKS.items():
+            if type(callback) is getattr(keras.callbacks, name):
+                raise ValueError(f"keras.callbacks.{name} does not fit a GAN run: {instead}.")
+        if isinstance(callback, keras.callbacks.EarlyStopping) and callback.restore_best_weights:
+            raise ValueError(
+                "EarlyStopping(restore_best_weights=True) restores one Keras model's weights; "
+                "a GAN keeps its weights in checkpoints. Use EarlyStopping without "
+                "restore_best_weights."
+            )
+        if isinstance(callback, keras.callbacks.EarlyStopping) and callback.mode == "auto":
+            raise ValueError(
+                f"EarlyStopping(monitor={callback.monitor!r}) cannot tell whether a GAN's log "
+                "should go up or down (Keras looks for it in one model's metrics): pass "
+                "mode='min' (for a loss) or mode='max'."
+            )
+        checked.append(callback)
+    return checked

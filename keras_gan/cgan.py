@@ -19,6 +19,7 @@ from keras import layers
 
 from keras_gan import checks, datasets
 from keras_gan.dcgan import DCGAN
+from keras_gan.settings import Setting
 
 LABEL_EMBEDDING = 50  # the size of the label's embedding that joins G's noise
 
@@ -26,11 +27,11 @@ LABEL_EMBEDDING = 50  # the size of the label's embedding that joins G's noise
 class CGAN(DCGAN):
     """A DCGAN whose generator draws the class it is asked for."""
 
-    def __init__(self, num_classes=10, **dcgan_settings):
-        checks.check_whole_number(self, "num_classes", num_classes, 2)
-        self.num_classes = num_classes
-        self.grid_shape = (num_classes, 10)  # a row per class
-        super().__init__(**dcgan_settings)
+    num_classes = Setting(10, checks.whole_number(2), "how many classes the labels name")
+
+    @property
+    def grid_shape(self):
+        return (self.num_classes, 10)  # a row per class
 
     # The networks: G(z, y) and D(x, y). -------------------------------------------------------
 
@@ -100,11 +101,13 @@ class CGAN(DCGAN):
 
     def generate(self, n, labels=None, noise=None, seed=None, batch_size=1000):
         """n samples of the classes in `labels` (one int for all, or n of them; None: random)."""
-        noise = checks.check_noise(n, noise, self.latent_dim, seed)
+        checks.check_noise(n, noise, self.latent_dim, seed)
+        noise = self.noise(n, np.random.default_rng(seed)) if noise is None else noise
         if labels is None:
             labels = np.random.default_rng(seed).integers(0, self.num_classes, n)
         return self.predict_in_batches(
-            [noise, datasets.check_labels(labels, self.num_classes, n)], batch_size
+            [np.asarray(noise, "float32"), datasets.check_labels(labels, self.num_classes, n)],
+            batch_size,
         )
 
     def sample_grid(self):

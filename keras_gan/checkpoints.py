@@ -22,6 +22,7 @@ from keras_gan.files import atomic_path
 CHECKPOINT_NAME = "checkpoint.npz"
 GENERATOR_NAME = "generator.keras"
 FORMAT = 2  # the layout of the arrays below; an older file gets a clear error
+RENAMED_SETTINGS = {"one_call": "compile_iteration"}  # old name -> new, in older checkpoints
 
 
 def checkpoint_path(output_dir):
@@ -40,10 +41,10 @@ def _models(gan):
     """The GAN's models whose variables a checkpoint keeps, by attribute name (combined only
     shares G's and D's variables, so it adds none)."""
     named, seen = {}, set()
-    for name, value in vars(gan).items():
-        if isinstance(value, keras.Model) and not {id(v) for v in value.variables} <= seen:
-            named[name] = value
-            seen.update(id(v) for v in value.variables)
+    for name, model in vars(gan).items():
+        if isinstance(model, keras.Model) and not {id(v) for v in model.variables} <= seen:
+            named[name] = model
+            seen.update(id(v) for v in model.variables)
     return named
 
 
@@ -73,7 +74,7 @@ def build_optimizers(gan):
 
 
 def describe(gan):
-    """What rebuilds `gan`: its class, the arguments it was built with, and every setting's value."""
+    """What rebuilds `gan`: its class, the arguments it was built with, every setting's value."""
     arguments = gan.get_config()
     return {
         "format": FORMAT,
@@ -116,7 +117,8 @@ def export_generator(gan, path):
     anywhere, without keras_gan, and it makes the images `gan.generate` makes."""
     if not str(path).endswith(".keras"):
         raise ValueError(
-            f"The generator is saved in Keras' format: the file name must end in .keras, got {path!r}."
+            "The generator is saved in Keras' format: the file name must end in .keras, "
+            f"got {path!r}."
         )
     with atomic_path(path, suffix=".keras") as temporary:
         gan.sampling_generator().save(temporary)
@@ -136,11 +138,23 @@ def read_description(path):
             description["iteration"] = int(archive["iteration"])
     except Exception as error:
         raise ValueError(f"{path} is not a readable keras_gan checkpoint ({error}).") from error
+    if not isinstance(description, dict):
+        raise ValueError(f"{path} is damaged: its description is not a record of settings.")
     if description.get("format") != FORMAT:
         raise ValueError(
-            f"{path} was written by an older keras_gan (checkpoint format {description.get('format', 1)}, "
-            f"this one reads {FORMAT}): train it afresh, or load it with the keras_gan that wrote it."
+            f"{path} was written by an older keras_gan "
+            f"(checkpoint format {description.get('format', 1)}, this one reads {FORMAT}): "
+            "train it afresh, or load it with the keras_gan that wrote it."
         )
+    missing = [key for key in ("class", "arguments", "settings") if key not in description]
+    if missing or not isinstance(description["settings"], dict):
+        raise ValueError(f"{path} is damaged: its description lacks {', '.join(missing)}.")
+    for record in ("arguments", "settings"):
+        if isinstance(description[record], dict):
+            description[record] = {
+                RENAMED_SETTINGS.get(name, name): value
+                for name, value in description[record].items()
+            }
     return description
 
 
@@ -160,7 +174,8 @@ def check_resumable(gan, path):
     description = read_description(path)
     if description["class"] != class_path(type(gan)):
         raise ValueError(
-            f"{path} was written by a {description['class']}, but this is a {class_path(type(gan))}: "
+            f"{path} was written by a {description['class']}, "
+            f"but this is a {class_path(type(gan))}: "
             "build the same kind of model to resume it (keras_gan.load_gan(path) rebuilds it)."
         )
     differences = differing_settings(description, gan)
@@ -173,7 +188,10 @@ def _difference_message(path, differences, why):
     listed = ", ".join(
         f"{name} {theirs!r} there, {ours!r} here" for name, (theirs, ours) in differences.items()
     )
-    return f"Cannot resume {path} with this model ({why}): {listed}. Build the model with the checkpoint's settings (keras_gan.load_gan(path) does)."
+    return (
+        f"Cannot resume {path} with this model ({why}): {listed}. "
+        "Build the model with the checkpoint's settings (keras_gan.load_gan(path) does)."
+    )
 
 
 def load_checkpoint(gan, path):
@@ -182,8 +200,7 @@ def load_checkpoint(gan, path):
     The learning rates stay this GAN's own; every other variable comes from the checkpoint.
     """
     description = check_resumable(gan, path)
-    with np.load(path) as archive:
-        arrays = {name: archive[name] for name in archive.files}
+    arrays = read_arrays(path)
     build_optimizers(gan)
     parts = _state_variables(gan)
     saved_parts = {name.split("/")[0] for name in arrays if "/" in name}
@@ -192,32 +209,99 @@ def load_checkpoint(gan, path):
             _difference_message(
                 path,
                 differing_settings(description, gan),
-                f"it holds the models {', '.join(sorted(saved_parts))}; this GAN has {', '.join(sorted(parts))}",
+                f"it holds the models {', '.join(sorted(saved_parts))}; "
+                f"this GAN has {', '.join(sorted(parts))}",
             )
         )
     # Check every part before assigning any, so a mismatch leaves the model as it was.
     restores = []
     for part, variables in parts.items():
-        saved = [
-            arrays[f"{part}/{i}"] for i in range(sum(k.startswith(part + "/") for k in arrays))
-        ]
+        count = sum(k.startswith(part + "/") for k in arrays)
+        missing = [f"{part}/{i}" for i in range(count) if f"{part}/{i}" not in arrays]
+        if missing:  # a gap in the numbering: arrays were taken out of the file
+            raise ValueError(f"{path} is damaged: it lacks the arrays {', '.join(missing)}.")
+        saved = [arrays[f"{part}/{i}"] for i in range(count)]
         if [s.shape for s in saved] != [tuple(v.shape) for v in variables]:
             differences = differing_settings(description, gan)
+            if differences:
+                raise ValueError(
+                    _difference_message(path, differences, f"its {part} has other shapes")
+                )
+            wrong = [
+                f"{part}/{i} has shape {s.shape}, the model's variable {tuple(v.shape)}"
+                for i, (s, v) in enumerate(zip(saved, variables))
+                if s.shape != tuple(v.shape)
+            ]
             raise ValueError(
-                _difference_message(path, differences, f"its {part} has other shapes")
-                if differences
-                else f"{path} holds a {part} whose variable shapes differ from this model's: the "
-                "architecture differs from the checkpoint's."
+                f"{path} holds {count} arrays for the {part}, this model has {len(variables)} "
+                "variables: the architecture differs from the checkpoint's."
+                if count != len(variables)
+                else f"{path} does not fit this model: its array {wrong[0]}. The file is damaged"
+                " or was written by another architecture."
             )
+        not_numbers = [f"{part}/{i}" for i, a in enumerate(saved) if a.dtype.kind not in "biuf"]
+        if not_numbers:
+            raise ValueError(f"{path} is damaged: {', '.join(not_numbers)} hold no numbers.")
         restores.extend(zip(variables, saved))
+    run_state = read_run_state(path, arrays, gan)
     for variable, value in restores:
         variable.assign(value)
-    gan.iteration = int(arrays["iteration"])
-    gan.fixed_noise = arrays["fixed_noise"]
-    gan.rng.bit_generator.state = json.loads(str(arrays["rng_state"]))
-    gan.seed = json.loads(str(arrays["seed"]))
+    gan.iteration, gan.fixed_noise, rng_state, gan.seed = run_state
+    gan.rng.bit_generator.state = rng_state
     gan._statistics_estimated_at = None
     return gan
+
+
+def read_arrays(path):
+    """Every array of the checkpoint at `path`, by name; a damaged file: a ValueError naming it."""
+    try:
+        with np.load(path) as archive:
+            return {name: archive[name] for name in archive.files}
+    except Exception as error:  # a truncated zip, a bad CRC, an array that does not decode
+        raise ValueError(f"{path} is damaged and cannot be read ({error}).") from error
+
+
+def read_run_state(path, arrays, gan):
+    """(iteration, fixed noise, random state, seed) from a checkpoint's arrays, each checked."""
+    missing = [n for n in ("iteration", "fixed_noise", "rng_state", "seed") if n not in arrays]
+    if missing:
+        raise ValueError(f"{path} is damaged: it lacks the arrays {', '.join(missing)}.")
+    noise = arrays["fixed_noise"]
+    if noise.shape != np.shape(gan.fixed_noise):
+        raise ValueError(
+            f"{path} is damaged: its fixed_noise has shape {noise.shape}, this model's grids "
+            f"take {np.shape(gan.fixed_noise)}."
+        )
+    try:
+        iteration = int(arrays["iteration"])
+        rng_state, seed = json.loads(str(arrays["rng_state"])), json.loads(str(arrays["seed"]))
+        type(gan.rng.bit_generator)().state = rng_state  # tried on a spare one first
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(
+            f"{path} is damaged: its iteration, rng_state or seed does not read ({error})."
+        ) from error
+    if iteration < 0:
+        raise ValueError(f"{path} is damaged: its iteration is {iteration}.")
+    return iteration, noise, rng_state, seed
+
+
+def checkpoint_class(description, path):
+    """The class that wrote a checkpoint, imported; a clear error where it cannot be."""
+    module_name, _, class_name = description["class"].rpartition(".")
+    try:
+        if module_name == "__main__" or "<locals>" in class_name:
+            raise ImportError(f"{class_name} is defined in {module_name}")
+        cls = importlib.import_module(module_name)
+        for part in class_name.split("."):
+            cls = getattr(cls, part)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(
+            f"{path} was written by {description['class']}, which cannot be imported here "
+            f"({error}). "
+            f"Load it in Python where {class_name} is defined: gan = {class_name}(...); "
+            f"keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
+        ) from None
+    return cls
 
 
 def load_gan(path, **overrides):
@@ -233,18 +317,8 @@ def load_gan(path, **overrides):
     if description["arguments"] is None:
         raise ValueError(
             f"{path} was written by a {class_name} built with arguments that cannot be stored: "
-            f"build it yourself in Python and call keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
-        )
-    try:
-        if module_name == "__main__" or "<locals>" in class_name:
-            raise ImportError(f"{class_name} is defined in {module_name}")
-        cls = importlib.import_module(module_name)
-        for part in class_name.split("."):
-            cls = getattr(cls, part)
-    except (ImportError, AttributeError) as error:
-        raise ValueError(
-            f"{path} was written by {description['class']}, which cannot be imported here ({error}). "
-            f"Load it in Python where {class_name} is defined: gan = {class_name}(...); "
+            "build it yourself in Python and call "
             f"keras_gan.checkpoints.load_checkpoint(gan, {path!r})."
-        ) from None
+        )
+    cls = checkpoint_class(description, path)
     return load_checkpoint(cls(**{**description["arguments"], **overrides}), path)

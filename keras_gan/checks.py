@@ -13,93 +13,110 @@ def is_real_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
 
 
-def check_gan_settings(
-    gan,
-    img_shape,
-    latent_dim,
-    learning_rate,
-    beta_1,
-    generator_learning_rate,
-    discriminator_learning_rate,
-    d_steps,
-    from_logits,
-    label_smoothing,
-    seed,
-    one_call,
-    jit_compile,
-):
-    """Every setting of GAN(...), each with what it must be; raised before anything is built."""
-    name = type(gan).__name__
+# What a setting must be. Each check returns the value (as the GAN stores it) or raises a
+# ValueError that finishes the sentence "<Class>: <setting> ..."; `command_line` is how the
+# `keras-gan` command reads the value from its flag (settings.py, cli.py).
+
+
+def whole_number(minimum):
+    def check(value):
+        if not is_whole_number(value) or value < minimum:
+            raise ValueError(f"must be a whole number >= {minimum}")
+        return int(value)
+
+    check.command_line = int
+    return check
+
+
+def number(minimum=None, above=None, below=None, hint=""):
+    """A finite real number >= minimum (or > above), < below; `hint` says what is usual."""
+
+    def check(value):
+        if not is_real_number(value) or not (
+            (minimum is None or value >= minimum)
+            and (above is None or value > above)
+            and (below is None or value < below)
+        ):
+            raise ValueError(f"must be {describe_range(minimum, above, below)}{hint}")
+        return float(value)
+
+    check.command_line = float
+    return check
+
+
+def describe_range(minimum, above, below):
+    if below is None:
+        return f"a number >= {minimum}" if minimum is not None else f"a number > {above}"
+    low = f"[{minimum}" if minimum is not None else f"({above}"
+    return f"in {low}, {below})"
+
+
+def optional(check, meaning):
+    """None (which means `meaning`) or a value `check` accepts."""
+
+    def optional_check(value):
+        if value is None:
+            return None
+        try:
+            return check(value)
+        except ValueError as reason:
+            reason = str(reason).removeprefix("must be ")
+            raise ValueError(f"must be None ({meaning}) or {reason}") from None
+
+    optional_check.command_line = check.command_line
+    return optional_check
+
+
+def true_or_false(value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError("must be True or False")
+    return bool(value)
+
+
+true_or_false.command_line = bool
+
+
+def one_of(*choices):
+    """One of `choices` (strings or True/False); the command line reads them by name."""
+
+    def check(value):
+        if not any(
+            value is choice or value == choice and type(value) is type(choice) for choice in choices
+        ):
+            raise ValueError(f"must be {' or '.join(map(describe_choice, choices))}")
+        return value
+
+    by_name = {str(choice).lower(): choice for choice in choices}
+    check.command_line = lambda text: by_name[text.lower()] if text.lower() in by_name else text
+    check.command_line.__name__ = "choice"  # argparse says "invalid choice value"
+    check.choices = tuple(by_name)
+    return check
+
+
+def describe_choice(choice):
+    return f'"{choice}"' if isinstance(choice, str) else repr(choice)
+
+
+def seed(value):
+    if value is not None and (not is_whole_number(value) or value < 0):
+        raise ValueError("must be a whole number >= 0 or None (a fresh draw each run)")
+    return value
+
+
+seed.command_line = int
+
+
+def image_shape(value):
     if (
-        not isinstance(img_shape, (tuple, list))
-        or len(img_shape) != 3
-        or not all(is_whole_number(size) and size >= 1 for size in img_shape)
+        not isinstance(value, (tuple, list))
+        or len(value) != 3
+        or not all(is_whole_number(size) and size >= 1 for size in value)
     ):
-        raise ValueError(
-            f"{name}: img_shape must be (height, width, channels), e.g. (28, 28, 1); got {img_shape!r}."
-        )
-    for setting, value in (("latent_dim", latent_dim), ("d_steps", d_steps)):
-        if not is_whole_number(value) or value < 1:
-            raise ValueError(f"{name}: {setting} must be a whole number >= 1, got {value!r}.")
-    for setting, value in (
-        ("learning_rate", learning_rate),
-        ("generator_learning_rate", generator_learning_rate),
-        ("discriminator_learning_rate", discriminator_learning_rate),
-    ):
-        if value is None and setting != "learning_rate":
-            continue
-        if not is_real_number(value) or value < 0:
-            raise ValueError(
-                f"{name}: {setting} must be a number >= 0 (0 freezes that network), got {value!r}."
-            )
-    if not is_real_number(beta_1) or not 0.0 <= beta_1 < 1.0:
-        raise ValueError(
-            f"{name}: beta_1 must be in [0, 1) (0.5 is usual for GANs), got {beta_1!r}."
-        )
-    if not is_real_number(label_smoothing) or not 0.0 <= label_smoothing < 0.5:
-        raise ValueError(
-            f"{name}: label_smoothing must be in [0, 0.5) (0.1 is usual), got {label_smoothing!r}."
-        )
-    for setting, value in (("from_logits", from_logits), ("one_call", one_call)):
-        if not isinstance(value, (bool, np.bool_)):
-            raise ValueError(f"{name}: {setting} must be True or False, got {value!r}.")
-    if seed is not None and (not is_whole_number(seed) or seed < 0):
-        raise ValueError(f"{name}: seed must be a whole number >= 0 or None, got {seed!r}.")
-    if not (jit_compile == "auto" or isinstance(jit_compile, bool)):
-        raise ValueError(f'{name}: jit_compile must be "auto", True or False, got {jit_compile!r}.')
+        raise ValueError("must be (height, width, channels), e.g. (28, 28, 1)")
+    return tuple(int(size) for size in value)
 
 
-def check_quality_levers(gan, ema_momentum, fakes_in_training_mode):
-    if ema_momentum is not None and (
-        not is_real_number(ema_momentum) or not 0.0 < ema_momentum < 1.0
-    ):
-        raise ValueError(
-            f"{type(gan).__name__}: ema_momentum must be None (no averaged generator) or in (0, 1), "
-            f"e.g. 0.999, got {ema_momentum!r}."
-        )
-    if not isinstance(fakes_in_training_mode, (bool, np.bool_)):
-        raise ValueError(
-            f"{type(gan).__name__}: fakes_in_training_mode must be True or False, got {fakes_in_training_mode!r}."
-        )
-
-
-def check_whole_number(gan, name, value, minimum):
-    if not is_whole_number(value) or value < minimum:
-        raise ValueError(
-            f"{type(gan).__name__}: {name} must be a whole number >= {minimum}, got {value!r}."
-        )
-
-
-def check_positive_number(gan, name, value):
-    if not is_real_number(value) or value <= 0:
-        raise ValueError(f"{type(gan).__name__}: {name} must be a number > 0, got {value!r}.")
-
-
-def check_applicable(gan, arguments):
-    """Refuse a setting given to a variant for which it means nothing (it would be ignored)."""
-    for name, reason in type(gan).inapplicable_settings.items():
-        if name in arguments:
-            raise ValueError(f"{type(gan).__name__} takes no {name}: {reason}.")
+image_shape.command_line = None  # the command line sets it from --dataset
 
 
 def check_separate_optimizers(discriminator_optimizer, generator_optimizer):
@@ -125,6 +142,14 @@ def check_training_arguments(
             raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
 
 
+def check_resume_or_overwrite(resume, overwrite):
+    if resume and overwrite:
+        raise ValueError(
+            "Choose resume=True / --resume (continue the run) or overwrite=True / --overwrite "
+            "(start afresh), not both."
+        )
+
+
 def check_batch_size(batch_size, dataset_size):
     if batch_size > dataset_size:
         raise ValueError(
@@ -136,8 +161,8 @@ def check_batch_size(batch_size, dataset_size):
 def check_iterations_ahead(iterations, done):
     if iterations <= done:
         raise ValueError(
-            f"This GAN has already trained {done} iterations: `iterations` is the iteration to train "
-            f"up to, so pass more than {done}."
+            f"This GAN has already trained {done} iterations: `iterations` is the iteration to "
+            f"train up to, so pass more than {done}."
         )
 
 
@@ -147,18 +172,16 @@ def check_count(n, what="n"):
 
 
 def check_noise(n, noise, latent_dim, seed):
-    """The noise to generate `n` samples from: `noise` checked, or drawn with `seed`."""
+    """Check generate()'s arguments: `noise`, if given, is one latent vector per sample."""
     check_count(n)
     if noise is None:
-        return np.random.default_rng(seed).normal(size=(n, latent_dim)).astype("float32")
+        return
     if seed is not None:
         raise ValueError(
             "Pass either noise or seed to generate, not both: the noise fixes the samples."
         )
-    noise = np.asarray(noise, dtype="float32")
-    if noise.shape != (n, latent_dim):
+    if np.shape(noise) != (n, latent_dim):
         raise ValueError(
-            f"noise has shape {noise.shape} but generating {n} samples needs shape ({n}, {latent_dim}): "
-            "one latent vector per sample."
+            f"noise has shape {np.shape(noise)} but generating {n} samples needs shape "
+            f"({n}, {latent_dim}): one latent vector per sample."
         )
-    return noise

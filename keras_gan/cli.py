@@ -12,11 +12,13 @@ Every error a user can fix is one line on stderr and a non-zero exit status.
 """
 
 import argparse
-import contextlib
 import os
 import sys
 
 import numpy as np
+
+from keras_gan import checks
+from keras_gan.script import OneLineErrorParser, add_run_flags, errors_in_one_line
 
 MODELS = {
     "gan": "GAN",
@@ -27,36 +29,9 @@ MODELS = {
     "wgan": "WGAN",
 }
 DATASETS = ("mnist", "cifar10", "folder")
-# Errors a user can fix (bad flags, a missing folder, no network for a download): one line each.
-USER_ERRORS = (ValueError, FileNotFoundError, RuntimeError, OSError, FloatingPointError)
-
-# Flags that set a model's own settings: flag name -> (setting, the models it applies to).
-MODEL_FLAGS = {
-    "latent_dim": ("latent_dim", None),
-    "learning_rate": ("learning_rate", None),
-    "beta_1": ("beta_1", None),
-    "generator_learning_rate": ("generator_learning_rate", None),
-    "discriminator_learning_rate": ("discriminator_learning_rate", None),
-    "d_steps": ("d_steps", None),
-    "from_logits": ("from_logits", None),
-    "label_smoothing": ("label_smoothing", None),
-    "ema_momentum": ("ema_momentum", None),
-    "fakes_in_training_mode": ("fakes_in_training_mode", None),
-    "filters": ("filters", ("DCGAN", "CGAN")),
-    "clip_value": ("clip_value", ("WGAN",)),
-    "jit_compile": ("jit_compile", None),
-    "four_calls": ("one_call", None),
-}
 
 
-class OneLineErrorParser(argparse.ArgumentParser):
-    """argparse, but a bad flag is one line (what was wrong, where to look) instead of the usage."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def build_parser():
+def build_parser(with_model_flags=False, argv=()):
     parser = OneLineErrorParser(
         prog="keras-gan", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -67,7 +42,7 @@ def build_parser():
     )
     train.add_argument(
         "--model",
-        choices=MODELS,
+        type=model_name,
         help="gan (the classic MLP GAN, default; also 'mlp'), dcgan, cgan, lsgan or wgan",
     )
     train.add_argument(
@@ -92,45 +67,8 @@ def build_parser():
         metavar="DIR",
         help="write TensorBoard logs (scalars, grids, quality) to DIR",
     )
-    model = train.add_argument_group(
-        "model settings (default: the model's own; with --resume: the checkpoint's)"
-    )
-    model.add_argument("--latent-dim", type=int)
-    model.add_argument("--learning-rate", type=float)
-    model.add_argument("--beta-1", type=float, help="Adam's beta_1 (default 0.5)")
-    model.add_argument("--generator-learning-rate", type=float, help="default: --learning-rate")
-    model.add_argument("--discriminator-learning-rate", type=float, help="default: --learning-rate")
-    model.add_argument("--d-steps", type=int, help="discriminator steps per generator step")
-    model.add_argument(
-        "--from-logits", action="store_true", default=None, help="D outputs logits; loss on logits"
-    )
-    model.add_argument("--label-smoothing", type=float, help="one-sided, e.g. 0.1")
-    model.add_argument(
-        "--ema-momentum", type=float, help="sample from an averaged generator, e.g. 0.999"
-    )
-    model.add_argument(
-        "--fakes-in-training-mode",
-        action="store_true",
-        default=None,
-        help="D's fakes from G in training mode (BatchNorm on batch statistics)",
-    )
-    model.add_argument(
-        "--filters", type=int, help="dcgan, cgan: width of the largest feature maps (default 64)"
-    )
-    model.add_argument(
-        "--clip-value", type=float, help="wgan: the critic's weight clip (default 0.01)"
-    )
-    model.add_argument(
-        "--jit-compile",
-        choices=("auto", "true", "false"),
-        help="XLA: auto (on for TensorFlow and JAX), true, false",
-    )
-    model.add_argument(
-        "--four-calls",
-        action="store_true",
-        default=None,
-        help="each iteration as the classic four Keras calls (2x slower; to compare)",
-    )
+    if with_model_flags:
+        add_model_flags(train, model_classes(argv))
     train.add_argument(
         "--devices",
         type=int,
@@ -159,6 +97,10 @@ def build_parser():
     )
     export.add_argument("checkpoint", help="a run folder or its checkpoint.npz")
     export.add_argument("--output", required=True, help="the .keras file to write")
+    for command in (sample, export):
+        command.add_argument(
+            "--overwrite", action="store_true", help="replace --output if it exists (else refused)"
+        )
 
     gif = commands.add_parser("gif", help="animate a run's sample grids into progress.gif")
     gif.add_argument("run_folder")
@@ -177,65 +119,12 @@ def build_parser():
     return parser
 
 
-def add_run_flags(parser, iterations, batch_size, sample_interval, output_dir, data_dir=True):
-    """The flags every training command and example shares, with that script's defaults."""
-    if data_dir:
-        parser.add_argument(
-            "--data-dir", help="local dataset folder (else $KERAS_GAN_DATA_DIR, else download)"
-        )
-    parser.add_argument(
-        "--iterations",
-        type=int,
-        default=iterations,
-        help=f"train up to this iteration (default {iterations})",
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=int,
-        default=batch_size,
-        help=f"images per batch (default {batch_size})",
-    )
-    parser.add_argument(
-        "--sample-interval",
-        type=int,
-        default=sample_interval,
-        help=f"a grid of samples every N iterations (default {sample_interval})",
-    )
-    parser.add_argument(
-        "--output-dir",
-        default=output_dir,
-        help=f"where grids, log and checkpoint go (default {output_dir or 'images'}; taken: a numbered one beside it)",
-    )
-    parser.add_argument("--seed", type=int, help="random seed, for a reproducible run")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
-    parser.add_argument("--overwrite", action="store_true", help="replace the run in --output-dir")
-    return parser
-
-
-def example_parser(description, **defaults):
-    """An example script's command line: its docstring as help, and the shared run flags."""
-    parser = OneLineErrorParser(
-        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    return add_run_flags(parser, **defaults)
-
-
-@contextlib.contextmanager
-def errors_in_one_line(program=None):
-    """Turn an error a user can fix into one line on stderr and exit status 1 (Ctrl-C: 130)."""
-    program = program or os.path.basename(sys.argv[0])
-    try:
-        yield
-    except USER_ERRORS as error:
-        print(f"{program}: error: {error}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print(f"{program}: interrupted", file=sys.stderr)
-        sys.exit(130)
-
-
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else [str(argument) for argument in argv]
+    # The model flags come from the models' setting declarations, which means importing Keras:
+    # only `train` needs them, so every other command (and --help) starts at once.
+    parser = build_parser(with_model_flags="train" in argv[:1], argv=argv)
+    args = parser.parse_args(argv)
     try:
         with errors_in_one_line(f"keras-gan {args.command}"):
             return COMMANDS[args.command](args) or 0
@@ -277,32 +166,92 @@ def check_train_flags(args):
         raise ValueError(
             "--data-dir names where MNIST or CIFAR-10 lie; a folder dataset is --folder PATH."
         )
-    if args.resume and args.overwrite:
-        raise ValueError(
-            "Choose --resume (continue the run) or --overwrite (start afresh), not both."
-        )
+    checks.check_resume_or_overwrite(args.resume, args.overwrite)
     if args.resume and args.seed is not None:
         raise ValueError(
             "--seed sets up a new run; a resumed run continues the checkpoint's random state."
         )
 
 
-def model_settings(args, class_name):
-    """The model settings given on the command line (only those given), checked against the model."""
-    given = {}
-    for flag, (setting, models) in MODEL_FLAGS.items():
-        value = getattr(args, flag)
+def model_name(name):
+    """--model: a shipped model's name, or `package.module:Class` for a GAN subclass of yours."""
+    if name in MODELS or (":" in name and all(part for part in name.split(":"))):
+        return name
+    raise argparse.ArgumentTypeError(
+        f"invalid choice: {name!r} (choose from {', '.join(MODELS)}, or module:Class for a "
+        "GAN subclass of your own)"
+    )
+
+
+def model_class(name):
+    """The class --model names (importing Keras)."""
+    import importlib
+
+    import keras_gan
+
+    if name in MODELS:
+        return getattr(keras_gan, MODELS[name])
+    module_name, _, class_name = name.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(
+            f"--model {name}: cannot import {class_name} from {module_name} ({error})."
+        ) from None
+    if not (isinstance(cls, type) and issubclass(cls, keras_gan.GAN)):
+        raise ValueError(f"--model {name} is not a subclass of keras_gan.GAN.")
+    return cls
+
+
+def model_classes(argv):
+    """The classes whose settings become flags: the shipped models, and yours if named."""
+    given = [argv[i + 1] for i, flag in enumerate(argv[:-1]) if flag == "--model"]
+    given += [flag.partition("=")[2] for flag in argv if flag.startswith("--model=")]
+    names = [*MODELS, *(name for name in given if ":" in name)]
+    return list(dict.fromkeys(model_class(name) for name in names))
+
+
+def add_model_flags(train, classes):
+    """A flag for every setting the models declare (settings.py), with its help."""
+    from keras_gan.settings import declared_settings
+
+    group = train.add_argument_group(
+        "model settings (default: the model's own; with --resume: the checkpoint's)"
+    )
+    flags = {}
+    for cls in classes:
+        for name, setting in declared_settings(cls).items():
+            if setting.command_line and setting.refusal is None:
+                flags.setdefault(name, (setting, []))[1].append(cls)
+    for name, (setting, owners) in flags.items():
+        only = "" if len(owners) == len(classes) else f"{', '.join(c.__name__ for c in owners)}: "
+        help = f"{only}{setting.help} (default {setting.default!r})".replace("%", "%%")
+        kind = setting.check.command_line
+        flag = "--" + name.replace("_", "-")
+        if kind is bool:
+            group.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help)
+        elif hasattr(setting.check, "choices"):
+            group.add_argument(flag, choices=setting.check.choices, help=help)
+        else:
+            group.add_argument(flag, type=kind, help=help)
+    train.set_defaults(model_flags=list(flags))
+
+
+def model_settings(args, cls, model):
+    """The model settings given on the command line (only those given), checked against `cls`."""
+    from keras_gan.settings import declared_settings
+
+    declared, given = declared_settings(cls), {}
+    for name in args.model_flags:
+        value = getattr(args, name)
         if value is None:
             continue
-        if models is not None and class_name not in models:
-            raise ValueError(
-                f"--{flag.replace('_', '-')} applies to --model {'/'.join(m.lower() for m in models)} only, not {class_name.lower()}."
-            )
-        if flag == "jit_compile":
-            value = {"auto": "auto", "true": True, "false": False}[value]
-        if flag == "four_calls":
-            value = False
-        given[setting] = value
+        if name not in declared:  # (a refused one is refused, saying why, by the model itself)
+            having = [m for m in MODELS if m != "mlp" and name in declared_settings(model_class(m))]
+            flag = "--" + name.replace("_", "-")
+            raise ValueError(f"{flag} applies to --model {'/'.join(having)} only, not {model}.")
+        check = declared[name].check
+        given[name] = check.command_line(value) if hasattr(check, "choices") else value
     return given
 
 
@@ -324,38 +273,37 @@ def load_dataset(args, conditional):
 
 def train_command(args):
     check_train_flags(args)
-    if not args.resume:  # checked before Keras loads: a mistake costs no start-up time
-        class_name = MODELS[args.model or "gan"]
-        if class_name == "CGAN" and args.dataset != "mnist":
-            raise ValueError("--model cgan trains on labelled digits: use --dataset mnist.")
-        settings = model_settings(args, class_name)
-    import keras_gan
-    from keras_gan import callbacks as run_callbacks
-    from keras_gan import checkpoints, devices, runs
+    from keras_gan import callbacks, checkpoints, devices, folders
 
     with devices.engine(args.devices):  # the models are built where they train
         if args.resume:
-            folder = args.output_dir or runs.latest_run(runs.DEFAULT_OUTPUT_DIR)
+            folder = args.output_dir or folders.latest_run(folders.DEFAULT_OUTPUT_DIR)
             description = checkpoints.read_description(checkpoints.checkpoint_path(folder))
-            class_name = description["class"].rpartition(".")[2]
-            if args.model is not None and MODELS[args.model] != class_name:
+            cls = checkpoints.checkpoint_class(description, folder)
+            if args.model is not None and model_class(args.model) is not cls:
                 raise ValueError(
-                    f"{folder}/ holds a {class_name} run; --model {args.model} cannot resume it."
+                    f"{folder}/ holds a {cls.__name__} run; --model {args.model} cannot resume it."
                 )
             # The checkpoint's settings, with the flags given over them.
-            gan = checkpoints.load_gan(folder, **model_settings(args, class_name))
+            gan = checkpoints.load_gan(folder, **model_settings(args, cls, cls.__name__.lower()))
             args.output_dir = folder
         else:
-            shape = {} if class_name == "CGAN" else {"img_shape": image_shape(args)}
-            gan = getattr(keras_gan, class_name)(
-                **shape, **settings, **({} if args.seed is None else {"seed": args.seed})
-            )
+            cls = model_class(args.model or "gan")
+            settings = model_settings(args, cls, args.model or "gan")
+            conditional = hasattr(cls, "num_classes")
+            if conditional and args.dataset != "mnist":
+                raise ValueError(
+                    f"--model {args.model} trains on labelled digits: use --dataset mnist."
+                )
+            shape = {} if conditional else {"img_shape": image_shape(args)}
+            seed = {} if args.seed is None else {"seed": args.seed}
+            gan = cls(**shape, **settings, **seed)
 
-    callbacks = []
+    run_callbacks = []
     if args.eval_interval:
-        callbacks.append(run_callbacks.QualityLog(args.eval_interval, data_dir=args.data_dir))
+        run_callbacks.append(callbacks.QualityLog(args.eval_interval, data_dir=args.data_dir))
     if args.tensorboard:
-        callbacks.append(run_callbacks.TensorBoard(args.tensorboard))
+        run_callbacks.append(callbacks.TensorBoard(args.tensorboard))
     gan.train(
         iterations=args.iterations,
         batch_size=args.batch_size,
@@ -367,13 +315,13 @@ def train_command(args):
         resume=args.resume,
         overwrite=args.overwrite,
         verbose=0 if args.quiet else 1,
-        callbacks=callbacks,
+        callbacks=run_callbacks,
     )
     if gan.iteration < args.iterations:
         return 130  # stopped early; the run said where things are
     print(
-        f"Done: iteration {gan.iteration}. Grids, progress.gif, losses.png, metrics.csv, the checkpoint and "
-        f"generator.keras are in {os.path.relpath(gan.output_dir)}/"
+        f"Done: iteration {gan.iteration}. Grids, progress.gif, losses.png, metrics.csv, the "
+        f"checkpoint and generator.keras are in {os.path.relpath(gan.output_dir)}/"
     )
 
 
@@ -381,16 +329,32 @@ def train_command(args):
 # keras-gan sample / export / gif / evaluate
 
 
-def gan_from_checkpoint(path):
-    """Rebuild the model a checkpoint (a run folder or its checkpoint.npz) was written by, loaded."""
+def checkpoint_file(path):
+    """The checkpoint.npz a run folder (or the file itself) names; an error if there is none."""
     path = os.path.join(path, "checkpoint.npz") if os.path.isdir(path) else path
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f"No checkpoint at {path!r}: give a run folder or its checkpoint.npz."
         )
+    return path
+
+
+def gan_from_checkpoint(path):
+    """The model that wrote a checkpoint (a run folder or its checkpoint.npz), rebuilt, loaded."""
     from keras_gan.checkpoints import load_gan
 
-    return load_gan(path)
+    return load_gan(checkpoint_file(path))
+
+
+def check_output_is_new(args):
+    """An existing --output is replaced only when asked: a file of samples can be hard to redo."""
+    if os.path.lexists(args.output) and not args.overwrite:
+        raise ValueError(
+            f"{args.output} exists already: give another --output, or add --overwrite to "
+            "replace it."
+        )
+    if os.path.isdir(args.output):
+        raise ValueError(f"--output {args.output} is a folder: give a file name.")
 
 
 def sample_command(args):
@@ -405,11 +369,14 @@ def sample_command(args):
         )
     if args.interpolation and args.output.endswith(".npy"):
         raise ValueError("--interpolation draws a grid: give an --output ending in .png.")
+    checkpoint_file(args.checkpoint)  # a missing one is the first thing to say
+    check_output_is_new(args)
     gan = gan_from_checkpoint(args.checkpoint)
     conditional = hasattr(gan, "num_classes")
     if args.label is not None and not conditional:
         raise ValueError(
-            f"--label asks a conditional model for a class; this checkpoint holds a {type(gan).__name__}."
+            "--label asks a conditional model for a class; this checkpoint holds a "
+            f"{type(gan).__name__}."
         )
     labels = {"labels": args.label} if args.label is not None else {}
     if args.interpolation:
@@ -430,14 +397,16 @@ def sample_command(args):
 def export_command(args):
     if not args.output.endswith(".keras"):
         raise ValueError(f"--output must end in .keras (Keras' own format), got {args.output!r}.")
+    checkpoint_file(args.checkpoint)  # a missing one is the first thing to say
+    check_output_is_new(args)
     gan = gan_from_checkpoint(args.checkpoint)
     from keras_gan.checkpoints import export_generator
 
     export_generator(gan, args.output)
     inputs = "(noise, label)" if hasattr(gan, "num_classes") else "noise"
     print(
-        f"Wrote {args.output}: the generator at iteration {gan.iteration}, {inputs} -> images in [-1, 1]. "
-        "Load it with keras.saving.load_model()."
+        f"Wrote {args.output}: the generator at iteration {gan.iteration}, {inputs} -> images "
+        "in [-1, 1]. Load it with keras.saving.load_model()."
     )
 
 

@@ -1,17 +1,19 @@
-"""One training iteration as one compiled call: the step methods of gan.py, traced.
+"""How an iteration runs: gan.py's step methods as the classic four Keras calls, or traced
+into one compiled call (`compile_iteration=True`, the default).
 
 The classic loop makes four Keras calls per iteration (`generator.predict_on_batch`, then
 `discriminator.train_on_batch` on the real batch and on the generated one, then
 `combined.train_on_batch`). Every call pays a fixed price (checking and converting the inputs,
 entering the compiled function, converting the logs back to numpy) that for the MNIST MLP is
-larger than the arithmetic itself: one compiled call runs 1.6-2.7x as many iterations per second
-on a 2-core CPU (benchmarks/README.md).
+larger than the arithmetic itself, so one compiled call runs more iterations per second
+(measured in benchmarks/README.md).
 
 `compile_iteration(gan)` traces `gan.train_iteration` itself, so whatever a student reads in
 gan.py (and whatever a subclass overrides) is what runs. While it traces, the two primitives the
 steps are written in change meaning: `gan.train_on_batch(model, x, y)` runs the step Keras'
 `train_on_batch` wraps, `model.train_step` (the compiled loss, optimizer and metrics), and
-`gan.predict_on_batch(model, x)` runs `model(x, training=False)`. Only this glue differs per backend:
+`gan.predict_on_batch(model, x)` runs `model(x, training=False)`. Only this glue differs per
+backend:
 
 - TensorFlow: one `tf.function`, XLA-compiled when `jit_compile` is on.
   Built under a `tf.distribute` strategy's scope: every replica runs the steps on its share
@@ -35,7 +37,7 @@ import keras
 from keras import ops
 
 from keras_gan.interrupts import hold_ctrl_c
-from keras_gan.layers import all_layers
+from keras_gan.layers import all_layers, gan_models
 
 STEP_METHODS = (
     "train_iteration",
@@ -49,11 +51,42 @@ STEP_METHODS = (
 )
 
 
+class KerasCalls:
+    """The classic path: each step is one Keras call, run as it reads."""
+
+    def train_on_batch(self, model, inputs, targets):
+        return model.train_on_batch(inputs, targets, return_dict=True)
+
+    def predict_on_batch(self, model, inputs):
+        return model.predict_on_batch(inputs)
+
+
+KERAS_CALLS = KerasCalls()
+
+
+def run_iteration(gan, real_batches, d_generator_inputs, g_generator_inputs):
+    """`gan.train_iteration(...)` with its logs as floats: as one compiled call if the GAN's
+    `compile_iteration` says so (the call is compiled at the first iteration and kept), else
+    as the four Keras calls. tests/test_compiled.py proves both train the same weights."""
+    if not gan.compile_iteration:
+        return four_calls(gan, real_batches, d_generator_inputs, g_generator_inputs)
+    if getattr(gan, "_compiled_iteration", None) is None:
+        gan._compiled_iteration = compile_iteration(gan)
+    return gan._compiled_iteration(real_batches, d_generator_inputs, g_generator_inputs)
+
+
+def four_calls(gan, *batches):
+    return {name: float(value) for name, value in gan.train_iteration(*batches).items()}
+
+
 def compile_iteration(gan):
     """A function `(real_batches, d_generator_inputs, g_generator_inputs) -> logs (floats)`."""
     backend = keras.backend.backend()
     jit_compile = resolve_jit_compile(gan, gan.jit_compile)
-    state = {"run": None, "names": None, "proven": False, "strategy": None}
+    # run: the compiled function; names: the logs' names, known once traced; ran_once: it works;
+    # four_calls: it could not run, so the iteration runs as the Keras calls (the setting stays);
+    # strategy: the tf.distribute strategy the models were built under, if any.
+    state = {"run": None, "names": None, "ran_once": False, "four_calls": False, "strategy": None}
 
     def traced_iteration(steps, batches):
         """train_iteration with `steps` as its primitives; the logs as one vector (one transfer)."""
@@ -62,6 +95,8 @@ def compile_iteration(gan):
         return ops.stack([ops.cast(value, "float32") for value in logs.values()])
 
     def iteration(real_batches, d_generator_inputs, g_generator_inputs):
+        if state["four_calls"]:
+            return four_calls(gan, real_batches, d_generator_inputs, g_generator_inputs)
         batches = keras.tree.map_structure(
             ops.convert_to_tensor, (real_batches, d_generator_inputs, g_generator_inputs)
         )
@@ -79,16 +114,17 @@ def compile_iteration(gan):
                 state["run"] = lambda batches: traced_iteration(StatefulSteps(), batches)
         # Under a tf.distribute strategy a failed call may leave the replicas' collectives
         # aborted ("restart your program"): the error is raised, not answered by four calls.
-        if state["proven"] or state["strategy"] or backend not in ("tensorflow", "jax"):
+        if state["ran_once"] or state["strategy"] or backend not in ("tensorflow", "jax"):
             vector = state["run"](batches)
         else:
             try:
                 vector = state["run"](batches)
             except Exception as error:
-                return _fall_back_to_four_calls(
-                    gan, error, real_batches, d_generator_inputs, g_generator_inputs
-                )
-            state["proven"] = True
+                batches = (real_batches, d_generator_inputs, g_generator_inputs)
+                logs = _fall_back_to_four_calls(gan, error, *batches)
+                state["four_calls"] = True  # from now on; the GAN's own setting stays as given
+                return logs
+            state["ran_once"] = True
         return dict(zip(state["names"], ops.convert_to_numpy(vector).tolist()))
 
     return iteration
@@ -96,11 +132,11 @@ def compile_iteration(gan):
 
 def run_steps(gan, steps, batches):
     """`gan.train_iteration(*batches)` with `steps` as its two primitives; its logs."""
-    gan._traced_steps = steps
+    gan.steps = steps
     try:
         return gan.train_iteration(*batches)
     finally:
-        gan._traced_steps = None
+        gan.steps = KERAS_CALLS
 
 
 def build_training_state(gan, batches):
@@ -117,12 +153,7 @@ def build_training_state(gan, batches):
 
 def _fall_back_to_four_calls(gan, error, *batches):
     """Run the iteration as the classic calls; if that works, keep doing so and say why once."""
-    gan.one_call = False
-    try:
-        logs = gan.train_iteration(*batches)
-    except Exception:
-        gan.one_call = True
-        raise
+    logs = four_calls(gan, *batches)
     overridden = overridden_step_methods(gan)
     reason = [line.strip() for line in str(error).splitlines() if line.strip()][-1:] or [
         type(error).__name__
@@ -131,12 +162,12 @@ def _fall_back_to_four_calls(gan, error, *batches):
         f"{type(gan).__name__}: the training iteration could not run as one compiled call "
         f"({reason[0]})"
         + (f"; it overrides {', '.join(overridden)}" if overridden else "")
-        + ". Running each iteration as the classic Keras calls instead (one_call=False), which "
+        + ". Running each iteration as the classic Keras calls instead, which "
         "run any Python. To get the compiled speed, write the step methods with keras.ops on the "
         "tensors they are given.",
         stacklevel=4,
     )
-    return {name: float(value) for name, value in logs.items()}
+    return logs
 
 
 def overridden_step_methods(gan):
@@ -151,7 +182,7 @@ def overridden_step_methods(gan):
 
 
 class BuildSteps:
-    """Steps that create a model's training variables (loss, metrics, optimizer) without training."""
+    """Steps that create a model's training variables (loss, metrics, optimizer), training none."""
 
     def train_on_batch(self, model, inputs, targets):
         predictions = model(inputs, training=False)
@@ -178,7 +209,7 @@ class StatefulSteps:
 
 
 class JaxSteps:
-    """JAX: the stateless `train_step`, fed from and written back to the enclosing StatelessScope."""
+    """JAX: the stateless `train_step`, fed from and written back to the enclosing scope."""
 
     def train_on_batch(self, model, inputs, targets):
         model.reset_metrics()  # recorded in the scope, as every assignment in it
@@ -200,30 +231,26 @@ class JaxSteps:
 
 
 def resolve_jit_compile(gan, jit_compile):
-    """True or False for XLA; "auto" picks what measured faster (benchmarks/train_speed.py)."""
+    """True or False for XLA; "auto" picks what measured faster (benchmarks/README.md has the
+    figures and the command that measured them)."""
     if jit_compile != "auto":
         return bool(jit_compile)
     backend = keras.backend.backend()
     if backend == "jax":
-        return True  # un-jitted JAX runs op by op: 13x slower for the MLP
+        return True  # un-jitted JAX runs op by op, many times slower
     if backend == "tensorflow":
         import tensorflow as tf
 
         if tf.config.list_physical_devices("GPU"):
             return True  # Keras' own "auto" rule on a GPU
-        # On a CPU XLA makes the MLP 1.4x faster, but the DCGAN 0.9x at batch 128:
-        # TensorFlow's own (oneDNN) convolutions beat XLA's there.
+        # On a CPU XLA speeds up the MLP but slows the DCGAN down: TensorFlow's own (oneDNN)
+        # convolutions beat XLA's.
         return not any(
             "Conv" in type(layer).__name__
             for model in gan_models(gan)
             for layer in all_layers(model)
         )
-    return False  # PyTorch: torch.compile took 85 s for the MLP's iteration and ran no faster
-
-
-def gan_models(gan):
-    """Every Keras model the GAN holds as an attribute (generator, discriminator, combined, ...)."""
-    return [value for value in vars(gan).values() if isinstance(value, keras.Model)]
+    return False  # PyTorch: torch.compile took longer to compile than it saved
 
 
 def gan_variables(gan):
@@ -244,7 +271,7 @@ def gan_variables(gan):
 
 def _tensorflow_runner(traced_iteration, jit_compile):
     """The iteration as one tf.function, called through its concrete function for each shape:
-    that skips tf.function's per-call signature matching, ~1 ms of the MLP's ~10 ms."""
+    that skips tf.function's per-call signature matching, a measurable share of the MLP's step."""
     import tensorflow as tf
 
     traced = tf.function(
@@ -349,7 +376,7 @@ def _jax_runner(gan, traced_iteration, jit_compile):
         return vector, [scope.get_current_value(variable) for variable in variables]
 
     # Donating the old values lets XLA write the new ones in place, as Keras' own JAX
-    # train_on_batch does: no fresh buffers per call, whose page faults cost up to 15% of an
+    # train_on_batch does: no fresh buffers per call, whose page faults cost a share of an
     # iteration at batch 128. The old buffers are deleted by the call: until the write-back below
     # has run, the variables hold nothing valid, so a Ctrl-C must wait for it (at the first call
     # that includes XLA's compilation, a few seconds).

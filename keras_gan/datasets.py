@@ -19,6 +19,7 @@ import zlib
 import numpy as np
 
 DATA_DIR_VARIABLE = "KERAS_GAN_DATA_DIR"
+CIFAR10_DIR_VARIABLE = "KERAS_GAN_CIFAR10_DIR"  # CIFAR-10's own, before the shared one
 
 MNIST_IDX_FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
@@ -44,7 +45,7 @@ def check_images(data, img_shape, name="data"):
     uint8 pixels (0..255) stay uint8; other numbers must be floats in [-1, 1] and come back as
     float32. (N, H, W) is taken as one channel.
     """
-    images = np.asarray(data)
+    images = as_array(data, img_shape, name)
     if images.ndim == len(img_shape) and img_shape[-1] == 1:
         images = images[..., np.newaxis]
     if (
@@ -53,7 +54,8 @@ def check_images(data, img_shape, name="data"):
         or len(images) == 0
     ):
         raise ValueError(
-            f"{name} has shape {images.shape} but this GAN makes images of shape {tuple(img_shape)}: "
+            f"{name} has shape {images.shape} "
+            f"but this GAN makes images of shape {tuple(img_shape)}: "
             f"pass an array of shape (N, {', '.join(map(str, img_shape))}) with N >= 1, "
             "or build the GAN with img_shape matching your data."
         )
@@ -75,6 +77,26 @@ def check_images(data, img_shape, name="data"):
     return images
 
 
+def as_array(data, img_shape, name):
+    """`data` as one numpy array, or a ValueError saying in the user's terms why it cannot be."""
+    shape = ", ".join(map(str, img_shape))
+    if isinstance(data, (tuple, list)) and len(data) == 2 and np.ndim(data[1]) == 1:
+        if np.ndim(data[0]) == len(img_shape) + 1 or np.ndim(data[0]) == len(img_shape):
+            raise ValueError(
+                f"{name} is a pair, (images, labels) it seems, but this GAN trains on images "
+                f"alone: pass the images, an array of shape (N, {shape}) (labelled data is for "
+                "CGAN)."
+            )
+    try:
+        return np.asarray(data)
+    except (ValueError, TypeError) as error:  # numpy: "inhomogeneous shape", "sequence"
+        raise ValueError(
+            f"{name} cannot form one array of images: its items are not all of the same shape "
+            f"(or not all numbers). Pass an array of shape (N, {shape}), every image the same "
+            f"size ({error.__class__.__name__} from numpy)."
+        ) from None
+
+
 def check_labels(labels, num_classes, count, name="labels"):
     """Class labels as int32: whole numbers in 0..num_classes-1, one per example (a single int
     stands for `count` copies of itself)."""
@@ -85,19 +107,22 @@ def check_labels(labels, num_classes, count, name="labels"):
         array = array[:, 0]
     if array.shape != (count,):
         raise ValueError(
-            f"{name} has shape {np.shape(labels)}: pass one label per example, shape ({count},), or a single int."
+            f"{name} has shape {np.shape(labels)}: pass one label per example, "
+            f"shape ({count},), or a single int."
         )
     if not (
         np.issubdtype(array.dtype, np.integer)
         or (array.dtype.kind == "f" and np.all(array == np.round(array)))
     ):
         raise ValueError(
-            f"{name} must be whole numbers 0..{num_classes - 1} (class indices), got dtype {array.dtype}."
+            f"{name} must be whole numbers 0..{num_classes - 1} (class indices), "
+            f"got dtype {array.dtype}."
         )
     if count and (array.min() < 0 or array.max() >= num_classes):
         raise ValueError(
-            f"{name} lie in [{array.min():g}, {array.max():g}] but must lie in 0..{num_classes - 1}: one "
-            f"class index per example (num_classes={num_classes})."
+            f"{name} lie in [{array.min():g}, {array.max():g}] "
+            f"but must lie in 0..{num_classes - 1}: "
+            f"one class index per example (num_classes={num_classes})."
         )
     return array.astype("int32")
 
@@ -112,7 +137,8 @@ def check_labelled_images(data, img_shape, num_classes):
     images = check_images(data[0], img_shape, name="images")
     if len(np.asarray(data[1]).reshape(-1)) != len(images) and np.ndim(data[1]) > 0:
         raise ValueError(
-            f"data holds {len(images)} images but {len(np.asarray(data[1]).reshape(-1))} labels: give one label per image."
+            f"data holds {len(images)} images but {len(np.asarray(data[1]).reshape(-1))} labels: "
+            "give one label per image."
         )
     return images, check_labels(data[1], num_classes, len(images))
 
@@ -146,7 +172,7 @@ def load_mnist(data_dir=None, split="train", with_labels=False):
 
 
 def _download(dataset, name, local_copy):
-    """Keras' own download of `dataset` ("mnist", "cifar10"), or an error saying what to do offline."""
+    """Keras' download of `dataset` ("mnist", "cifar10"), or an error saying what to do offline."""
     import keras
 
     try:
@@ -221,16 +247,24 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 def load_cifar10(data_dir=None):
     """CIFAR-10's 50000 training images as (50000, 32, 32, 3) uint8 pixels.
 
-    Downloaded by Keras unless `data_dir` or `$KERAS_GAN_DATA_DIR` names a local folder holding
+    Downloaded by Keras unless `data_dir` or `$KERAS_GAN_CIFAR10_DIR` names a local folder holding
     `cifar10.npz` (with `x_train`), or Keras' extracted `cifar-10-batches-py` folder, or the
-    contents of that folder (`data_batch_1` ... `data_batch_5`).
+    contents of that folder (`data_batch_1` ... `data_batch_5`). `$KERAS_GAN_DATA_DIR`, shared
+    with MNIST, is used only if it (or a `cifar10/` folder in it) holds one of those.
     """
+    shared = not (data_dir or os.environ.get(CIFAR10_DIR_VARIABLE))
     try:
-        data_dir = resolve_data_dir(data_dir)
+        data_dir = resolve_data_dir(data_dir or os.environ.get(CIFAR10_DIR_VARIABLE))
     except FileNotFoundError as error:
         raise FileNotFoundError(
             f"{error} For CIFAR-10 the folder must hold cifar10.npz or cifar-10-batches-py."
         ) from None
+    if data_dir is not None and shared:
+        # The shared variable often names MNIST's folder: CIFAR-10 is read from it, or from a
+        # cifar10/ folder in it, only if it is there; else downloaded (Keras keeps a copy).
+        data_dir = next(
+            (d for d in (data_dir, os.path.join(data_dir, "cifar10")) if _holds_cifar10(d)), None
+        )
     if data_dir is None:
         (images, _), _ = _download(
             "cifar10", "CIFAR-10", "cifar10.npz or the extracted cifar-10-batches-py folder"
@@ -238,6 +272,11 @@ def load_cifar10(data_dir=None):
     else:
         images = _read_local_cifar10(data_dir)
     return images
+
+
+def _holds_cifar10(folder):
+    names = ("cifar10.npz", CIFAR10_FOLDER, CIFAR10_TRAIN_BATCHES[0])
+    return any(os.path.exists(os.path.join(folder, name)) for name in names)
 
 
 def _read_local_cifar10(data_dir):
@@ -269,14 +308,36 @@ def _read_cifar10_batch(path):
     # The batches are Python pickles with bytes keys; each row is one image, channels first.
     try:
         with open(path, "rb") as stream:
-            batch = pickle.load(stream, encoding="bytes")
+            batch = ArraysOnlyUnpickler(stream, encoding="bytes").load()
         rows = np.asarray(batch[b"data"], dtype=np.uint8)
         images = rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     except Exception as error:
         raise ValueError(
-            f"{path} is not a CIFAR-10 python batch ({error}); extract cifar-10-python.tar.gz again."
+            f"{path} is not a CIFAR-10 python batch ({error}); "
+            "extract cifar-10-python.tar.gz again."
         ) from error
     return images
+
+
+class ArraysOnlyUnpickler(pickle.Unpickler):
+    """A pickle reader that rebuilds numpy arrays and plain Python values, and nothing else: a
+    pickle can name any function to call, so a tampered batch could otherwise run code."""
+
+    ALLOWED = {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(
+                f"it asks to run {module}.{name}, which a dataset of arrays never needs (refused)"
+            )
+        return super().find_class(module, name)
 
 
 def _check_cifar10_shape(images, source):

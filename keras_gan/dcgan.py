@@ -8,26 +8,59 @@ The generator projects the noise to a small feature map (4x4 or 7x7) and doubles
 stride-2 transposed convolutions until it reaches the image; the discriminator mirrors it with
 stride-2 convolutions. So square sizes 4 * 2^k (8, 16, 32, 64, 128, ...) and 7 * 2^k
 (14, 28, 56, 112, ...) work.
+
+The default build, for MNIST's 28x28x1 (filters=64, latent_dim=100), with the state size after
+each row's last layer (tests/test_dcgan.py builds it and checks every row):
+
+    generator                                           state size
+    InputLayer (z)                                      100
+    Dense                                               6272 = 7 * 7 * 128
+    Reshape, BatchNormalization, ReLU                   7 x 7 x 128
+    Conv2DTranspose, BatchNormalization, ReLU           14 x 14 x 64
+    Conv2DTranspose (tanh)                              28 x 28 x 1
+
+    discriminator                                       state size
+    InputLayer (image)                                  28 x 28 x 1
+    Conv2D, LeakyReLU                                   14 x 14 x 64
+    Conv2D, FreezeSafeBatchNormalization, LeakyReLU     7 x 7 x 128
+    Flatten                                             6272
+    Dense (sigmoid)                                     1
 """
 
 import keras
 from keras import layers
 
+from keras_gan import checks
 from keras_gan.gan import GAN
 from keras_gan.layers import FreezeSafeBatchNormalization
+from keras_gan.settings import Setting
 
 BASE_SIZES = (4, 7)
 KERNEL_SIZE = 4  # divisible by the stride 2, which avoids checkerboard artefacts
 
 
+def dcgan_image_shape(shape):
+    """An image shape a DCGAN can build (square, 4 * 2^k or 7 * 2^k on a side)."""
+    shape = checks.image_shape(shape)
+    feature_map_plan(shape)
+    return shape
+
+
 class DCGAN(GAN):
     """Convolutional generator and discriminator, sized from `img_shape`."""
 
-    def __init__(self, img_shape=(28, 28, 1), filters=64, **gan_settings):
-        # `filters` is the width of the largest feature maps; each halving of the size doubles it.
-        self.filters = filters
-        self.base_size, self.doublings = feature_map_plan(img_shape)
-        super().__init__(img_shape=img_shape, **gan_settings)
+    img_shape = GAN.img_shape.replace(check=dcgan_image_shape)
+    filters = Setting(64, checks.whole_number(1), "width of the largest feature maps (G's last)")
+
+    @property
+    def base_size(self):
+        """The side of G's first feature map: 4 or 7."""
+        return feature_map_plan(self.img_shape)[0]
+
+    @property
+    def doublings(self):
+        """How many stride-2 layers grow the first feature map into the image."""
+        return feature_map_plan(self.img_shape)[1]
 
     def build_generator(self):
         """Noise -> `upsample` -> image."""
@@ -52,6 +85,7 @@ class DCGAN(GAN):
         )(x)
         x = layers.Reshape((self.base_size, self.base_size, width))(x)
         x = layers.ReLU()(generator_batch_normalization()(x))
+        # state size: base x base x filters * 2^(doublings - 1); 7 x 7 x 128 for 28x28
         for _ in range(self.doublings - 1):
             width //= 2
             x = layers.Conv2DTranspose(
@@ -63,6 +97,8 @@ class DCGAN(GAN):
                 kernel_initializer=dcgan_kernel_initializer(),
             )(x)
             x = layers.ReLU()(generator_batch_normalization()(x))
+            # state size: each pass doubles the side, halves the depth; 14 x 14 x 64 for 28x28
+        # the image, one last doubling: 28 x 28 x 1
         return layers.Conv2DTranspose(
             self.img_shape[-1],
             KERNEL_SIZE,
@@ -73,7 +109,7 @@ class DCGAN(GAN):
         )(x)
 
     def downsample(self, image):
-        """Conv2D(stride 2) + LeakyReLU(0.2), BatchNorm after the first block; the features, flat."""
+        """Conv2D(stride 2) + LeakyReLU(0.2), BatchNorm after the first block; the features flat."""
         x = image
         for block in range(self.doublings):
             x = layers.Conv2D(
@@ -90,6 +126,9 @@ class DCGAN(GAN):
             if block > 0:
                 x = FreezeSafeBatchNormalization(gamma_initializer=dcgan_gamma_initializer())(x)
             x = layers.LeakyReLU(negative_slope=0.2)(x)
+            # state size: each block halves the side, doubles the depth; for 28x28,
+            # 14 x 14 x 64, then 7 x 7 x 128
+        # flat: 7 * 7 * 128 = 6272 for 28x28
         return layers.Flatten()(x)
 
 
@@ -105,10 +144,10 @@ def feature_map_plan(img_shape):
                 return base_size, doublings
     working = sorted(base * 2**k for base in BASE_SIZES for k in range(1, 6))
     raise ValueError(
-        f"DCGAN cannot build images of shape {tuple(img_shape)}: it needs square images whose "
-        f"size is 4 * 2^k or 7 * 2^k, i.e. one of {', '.join(map(str, working))}, ... "
+        f"must be square, 4 * 2^k or 7 * 2^k on a side, i.e. one of "
+        f"{', '.join(map(str, working))}, ... "
         "Resize your images (load_image_folder(path, image_size=64) does it) or subclass "
-        "DCGAN and override the builders."
+        "DCGAN and override the builders"
     )
 
 

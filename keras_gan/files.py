@@ -2,6 +2,10 @@
 
 import contextlib
 import os
+import tempfile
+
+UMASK = os.umask(0o022)
+os.umask(UMASK)  # (reading the umask means setting it: put back at once)
 
 
 @contextlib.contextmanager
@@ -13,8 +17,14 @@ def atomic_path(path, suffix=""):
     """
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    # `suffix`: for writers that insist on a file name ending (Keras' model.save wants .keras).
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp{suffix}")
+    # An unpredictable name, created here (O_EXCL): a link planted under a name we would use
+    # cannot redirect the write. `suffix`: for writers that insist on a file name ending (Keras'
+    # model.save wants .keras).
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{os.path.basename(path)}.", suffix=f".tmp{suffix}", dir=folder
+    )
+    os.fchmod(descriptor, 0o666 & ~UMASK)  # the permissions a plain open() would have given
+    os.close(descriptor)
     try:
         yield temporary
         with open(temporary, "rb") as written:
@@ -29,10 +39,8 @@ def check_writable(folder):
     """Create `folder` if needed and prove we can write there, before any training starts."""
     try:
         os.makedirs(folder, exist_ok=True)
-        probe = os.path.join(folder, f".write-test-{os.getpid()}")
-        with open(probe, "w") as stream:
-            stream.write("ok")
-        os.remove(probe)
+        with tempfile.TemporaryFile(dir=folder, prefix=".write-test-") as probe:
+            probe.write(b"ok")
     except OSError as error:
         raise ValueError(
             f"Cannot write to the output folder {folder!r} ({error.strerror}): "
@@ -63,17 +71,10 @@ class CsvLog:
         self.columns = header
 
     def _rows_up_to(self, iteration):
-        if not os.path.exists(self.path):
+        header, rows = read_numeric_csv(self.path)
+        if header is None:
             return None, []
-        with open(self.path) as stream:
-            lines = stream.readlines()
-        if not lines or not lines[0].endswith("\n"):
-            return None, []
-        header = tuple(lines[0].rstrip("\n").split(","))
-        whole = [
-            line for line in lines[1:] if line.endswith("\n") and line.count(",") == len(header) - 1
-        ]
-        return header, [line for line in whole if int(line.split(",", 1)[0]) <= iteration]
+        return header, [",".join(row) + "\n" for row in rows if float(row[0]) <= iteration]
 
     def append(self, row):
         """Append one row (a dict: column -> value); a crash can lose a row, never half of one."""
@@ -95,3 +96,39 @@ class CsvLog:
         if self.stream is not None:
             self.stream.close()
             self.stream = None
+
+
+def read_numeric_csv(path):
+    """(header, rows) of a log of numbers such as metrics.csv, each row its fields as strings;
+    (None, []) if there is no such file or not even a header line.
+
+    A last line without its newline is a row a crash cut short: left out. Any other row that is
+    not one number per column is a damaged file: a ValueError names the file, the line and why.
+    """
+    if not os.path.exists(path):
+        return None, []
+    with open(path) as stream:
+        lines = stream.readlines()
+    if not lines or not lines[0].endswith("\n"):
+        return None, []
+    header = tuple(lines[0].rstrip("\n").split(","))
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.endswith("\n"):
+            break  # only the last line can lack its newline
+        fields = line.rstrip("\n").split(",")
+        problem = None
+        if len(fields) != len(header):
+            problem = f"{len(fields)} fields where the header names {len(header)} columns"
+        else:
+            try:
+                [float(field) for field in fields]
+            except ValueError:
+                problem = "a field that is not a number"
+        if problem:
+            raise ValueError(
+                f"{path} is damaged: line {number} ({line.strip()[:60]!r}) has {problem}. "
+                "Delete or repair that line, then run again."
+            )
+        rows.append(fields)
+    return header, rows

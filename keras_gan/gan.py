@@ -4,10 +4,10 @@
     gan = GAN()
     gan.train(iterations=30000, batch_size=32, sample_interval=200)   # grids land in images/
 
-Read it top to bottom: build the discriminator and compile it on its own; build the generator;
-freeze the discriminator inside the "combined" model and compile that; then the loop: train the
-discriminator on real and on generated images, train the generator through the frozen
-discriminator, and now and then save a grid of samples.
+Read it top to bottom: the settings; build the discriminator and compile it on its own; build the
+generator; freeze the discriminator inside the "combined" model and compile that; then the game,
+on one screen: train the discriminator on real and on generated images, train the generator
+through the frozen discriminator; then the loop that plays it and now and then saves a grid.
 
 A variant is a small subclass that overrides what it changes: the builders (DCGAN), the loss and
 the targets (LSGAN, WGAN), what a batch is and what the generator is given (CGAN).
@@ -17,99 +17,105 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from keras_gan import checks, compiled, datasets, runs, settings
-from keras_gan.layers import all_layers
+from keras_gan import averaging, checks, compiled, datasets, runs, settings
+from keras_gan.checks import number, one_of, optional, true_or_false, whole_number
+from keras_gan.settings import Setting
 
 
 class GAN:
     """A generator and a discriminator, trained against each other with `train_on_batch`."""
 
+    # ----------------------------------------------------------------------------------------
+    # The settings, `GAN(latent_dim=64, ...)`: each declared once, with its default, what it
+    # must be and what it does. They are also get_config(), the checkpoint's record and the
+    # `keras-gan train` flags (settings.py).
+
+    img_shape = Setting(
+        (28, 28, 1), checks.image_shape, "the images' (height, width, channels)", command_line=False
+    )
+    latent_dim = Setting(
+        100, whole_number(1), "size of the noise vector z that G turns into an image"
+    )
+    learning_rate = Setting(
+        2e-4, number(minimum=0, hint=" (0 freezes that network)"), "Adam's rate for both networks"
+    )
+    beta_1 = Setting(
+        0.5, number(minimum=0, below=1, hint=" (0.5 is usual for GANs)"), "Adam's beta_1"
+    )
+    generator_learning_rate = Setting(
+        None,
+        optional(learning_rate.check, "use learning_rate"),
+        "G's own rate (default: learning_rate)",
+    )
+    discriminator_learning_rate = Setting(
+        None,
+        optional(learning_rate.check, "use learning_rate"),
+        "D's own rate (default: learning_rate)",
+    )
+    d_steps = Setting(1, whole_number(1), "discriminator steps per generator step")
+    from_logits = Setting(False, true_or_false, "D outputs a logit; the loss applies the sigmoid")
+    label_smoothing = Setting(
+        0.0,
+        number(minimum=0, below=0.5, hint=" (0.1 is usual)"),
+        'one-sided: D learns "real" as real_target * (1 - label_smoothing), e.g. 0.1',
+    )
+    ema_momentum = Setting(
+        None,
+        optional(number(above=0, below=1, hint=", e.g. 0.999"), "no averaged generator"),
+        "sample from an average of G's weights (averaging.py), e.g. 0.999",
+    )
+    fakes_in_training_mode = Setting(
+        False, true_or_false, "D's fakes from G with BatchNorm on batch statistics (see fake_batch)"
+    )
+    seed = Setting(
+        None,
+        checks.seed,
+        "same seed: same weights, batches and losses (on CPU)",
+        command_line=False,
+    )
+    compile_iteration = Setting(
+        True, true_or_false, "run each iteration as one compiled call (False: the four Keras calls)"
+    )
+    jit_compile = Setting(
+        "auto", one_of("auto", True, False), 'XLA: "auto" uses it where it measured faster'
+    )
+
     # What D learns to answer for real and for generated images, and what G wants D to answer.
     real_target = 1.0
     fake_target = 0.0
-    valid_target = 1.0
+    generator_target = 1.0
     grid_shape = (5, 5)  # rows and columns of the sample grids
-    inapplicable_settings = {}  # a variant's settings that mean nothing for it: refused if given
 
-    def __init__(
-        self,
-        img_shape=(28, 28, 1),
-        latent_dim=100,
-        learning_rate=2e-4,
-        beta_1=0.5,
-        generator_learning_rate=None,  # None: use learning_rate
-        discriminator_learning_rate=None,  # None: use learning_rate
-        d_steps=1,  # discriminator steps per generator step
-        from_logits=False,  # True: D outputs a logit and the loss applies the sigmoid itself
-        label_smoothing=0.0,  # one-sided: D learns "real" as real_target * (1 - label_smoothing)
-        seed=None,  # same seed, same weights, same batches, same losses (on CPU)
-        ema_momentum=None,  # e.g. 0.999: sample from an averaged generator (see the end)
-        fakes_in_training_mode=False,  # D's fakes from G with BatchNorm on batch statistics (fake_batch)
-        one_call=True,  # run each iteration's steps as one compiled call (see run_iteration)
-        jit_compile="auto",  # XLA: "auto" uses it where it measured faster (compiled.py)
-    ):
-        checks.check_gan_settings(
-            self,
-            img_shape,
-            latent_dim,
-            learning_rate,
-            beta_1,
-            generator_learning_rate,
-            discriminator_learning_rate,
-            d_steps,
-            from_logits,
-            label_smoothing,
-            seed,
-            one_call,
-            jit_compile,
-        )
-        checks.check_quality_levers(self, ema_momentum, fakes_in_training_mode)
-        checks.check_applicable(
-            self, self.get_config()
-        )  # (the arguments were recorded by __new__, below)
-        img_shape, latent_dim, d_steps, seed = settings.plain(
-            (img_shape, latent_dim, d_steps, seed)
-        )
-        self.img_shape = tuple(img_shape)
-        self.latent_dim = latent_dim
-        self.d_steps = d_steps
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.seed = seed
-        self.ema_momentum = ema_momentum
-        self.fakes_in_training_mode = fakes_in_training_mode
-        self.one_call = one_call
-        self.jit_compile = jit_compile
-        self.rng = np.random.default_rng(seed)  # the batches and the noise: the GAN's own draws
+    def __init__(self, **given_settings):
+        """Build and compile the models; `given_settings` are any of the settings above."""
+        self._config = settings.configure(self, given_settings)  # checked, then self.<name> = ...
+        self.rng = np.random.default_rng(self.seed)  # the batches and the noise: the GAN's own
         self.iteration = 0  # iterations trained so far; a resumed run carries on from here
         self.stop_training = False  # set by Ctrl-C or a callback: the run ends after this iteration
         self.output_dir = None  # the folder this GAN's run writes to, once it has one
         self.fixed_noise = self.noise(int(np.prod(self.grid_shape)))  # the grids' noise, kept
-        self._compiled_iteration = None
-        self._traced_steps = None
-        self._statistics_estimated_at = None  # the iteration the averaged G's BatchNorm matches
+        self.steps = compiled.KERAS_CALLS  # what train_on_batch and predict_on_batch call
 
         # Keras draws its initial weights from Python's `random`: a seed fixes them, and the
         # caller's own random state is put back afterwards.
-        with settings.seeded_python_random(seed):
+        with settings.seeded_python_random(self.seed):
             # Build and compile the discriminator. It learns to tell real images from fakes.
             self.discriminator = self.build_discriminator()
             discriminator_optimizer = self.build_optimizer(
-                learning_rate
-                if discriminator_learning_rate is None
-                else discriminator_learning_rate,
-                beta_1,
+                own_or(self.discriminator_learning_rate, self.learning_rate), self.beta_1
             )
             self.discriminator.compile(
                 loss=self.build_loss(),
                 optimizer=discriminator_optimizer,
                 metrics=self.discriminator_metrics(),
-                jit_compile=jit_compile,
+                jit_compile=self.jit_compile,
             )
 
             # Build the generator. It turns a noise vector z into an image.
             self.generator = self.build_generator()
-            self.averaged_generator = self.build_averaged_generator() if ema_momentum else None
+            self.averaged_generator = (
+                averaging.copy_of(self.generator) if self.ema_momentum else None
+            )
 
             # The combined model z -> D(G(z)) trains the generator to fool the discriminator.
             # The discriminator inside it must stay fixed. Here that is only marked: Keras 3 reads
@@ -118,17 +124,16 @@ class GAN:
             self.discriminator.trainable = False
             self.combined = self.build_combined()
             generator_optimizer = self.build_optimizer(
-                learning_rate if generator_learning_rate is None else generator_learning_rate,
-                beta_1,
+                own_or(self.generator_learning_rate, self.learning_rate), self.beta_1
             )
             # Each compiled model needs its own optimizer: one Adam shared by both fails in Keras 3.
             checks.check_separate_optimizers(discriminator_optimizer, generator_optimizer)
             self.combined.compile(
-                loss=self.build_loss(), optimizer=generator_optimizer, jit_compile=jit_compile
+                loss=self.build_loss(), optimizer=generator_optimizer, jit_compile=self.jit_compile
             )
 
     # ----------------------------------------------------------------------------------------
-    # The networks, their optimizer and the game they play: override these for a variant.
+    # The networks and their optimizer: override these for another architecture.
 
     def build_generator(self):
         """MLP 256-512-1024, LeakyReLU(0.2) and BatchNorm(momentum 0.8), tanh image out."""
@@ -167,9 +172,72 @@ class GAN:
         """Adam(2e-4, beta_1=0.5), as the DCGAN paper found works for GANs. A new one per call."""
         return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1)
 
+    # ----------------------------------------------------------------------------------------
+    # The game, one iteration of it. (With compile_iteration, these bodies run once, while they
+    # are traced into one compiled call: plain Python in them runs then, not every iteration.)
+
     def build_loss(self):
         """Binary cross-entropy between D's verdict and the target (1 real, 0 fake)."""
         return keras.losses.BinaryCrossentropy(from_logits=self.from_logits)
+
+    def targets(self, value, batch):
+        """One target per example of `batch`: what the loss compares D's output with."""
+        return ops.full((batch_length(batch), 1), value, dtype="float32")
+
+    def fake_batch(self, generator_inputs):
+        """A batch of generated images for D: G in inference mode, as the classic `predict()`.
+
+        With `fakes_in_training_mode`, G runs in training mode, as PyTorch's DCGAN does: its
+        BatchNorm normalises with the batch's own statistics (and updates its moving ones); no
+        gradient reaches G from D's step.
+        """
+        if self.fakes_in_training_mode:
+            return ops.stop_gradient(self.generator(generator_inputs, training=True))
+        return self.predict_on_batch(self.generator, generator_inputs)
+
+    def train_discriminator(self, real_batch, generator_inputs):
+        """(1) Update D: maximise log D(x) + log(1 - D(G(z))), a step on real, one on fakes."""
+        # Keras 3 reads `trainable` when a model first builds its train function (the JAX
+        # backend: at every call), not at compile() as Keras 2 did. So the freeze set above must
+        # be lifted for D's own steps (else D "has no trainable weights" and never learns), and
+        # restored for the combined step.
+        self.discriminator.trainable = True
+        fakes = self.fake_batch(generator_inputs)
+        real_target = self.real_target * (1.0 - self.label_smoothing)
+        real = self.train_on_batch(
+            self.discriminator, real_batch, self.targets(real_target, real_batch)
+        )
+        fake = self.train_on_batch(self.discriminator, fakes, self.targets(self.fake_target, fakes))
+        return self.discriminator_logs(real, fake)
+
+    def train_generator(self, generator_inputs):
+        """(2) Update G through the frozen D: maximise log D(G(z)), D calling its fakes real."""
+        self.discriminator.trainable = False
+        target = self.targets(self.generator_target, generator_inputs)
+        return {"g_loss": self.train_on_batch(self.combined, generator_inputs, target)["loss"]}
+
+    def train_iteration(self, real_batches, d_generator_inputs, g_generator_inputs):
+        """One iteration: D's step on each real batch (`d_steps` of them), then G's step."""
+        for real_batch, generator_inputs in zip(real_batches, d_generator_inputs):
+            logs = self.train_discriminator(real_batch, generator_inputs)  # keeps D's last logs
+        logs.update(self.train_generator(g_generator_inputs))
+        if self.averaged_generator is not None:
+            averaging.update(
+                self.averaged_generator,
+                self.generator,
+                self.ema_momentum,
+                self.combined.optimizer.iterations,
+            )
+        return logs
+
+    def train_on_batch(self, model, inputs, targets):
+        """One optimizer step of `model` on one batch; its logs. Keras' `model.train_on_batch`,
+        or in the compiled iteration the `model.train_step` it wraps (compiled.py)."""
+        return self.steps.train_on_batch(model, inputs, targets)
+
+    def predict_on_batch(self, model, inputs):
+        """A model's output for one batch, in inference mode: Keras' `predict_on_batch`."""
+        return self.steps.predict_on_batch(model, inputs)
 
     def discriminator_metrics(self):
         """D's accuracy and its mean output (as a probability), logged at each of its steps."""
@@ -197,7 +265,7 @@ class GAN:
 
     def sample_batch(self, data, batch_size):
         """A random batch of real images, as D takes them: float32 in [-1, 1]."""
-        # Indexing picks the batch without copying the dataset; uint8 data is scaled batch by batch.
+        # Indexing picks the batch without copying the dataset; uint8 is scaled batch by batch.
         return datasets.to_float(data[self.rng.integers(0, len(data), batch_size)])
 
     def generator_inputs(self, batch_size, rng=None):
@@ -205,90 +273,8 @@ class GAN:
         return self.noise(batch_size, rng)
 
     def noise(self, n, rng=None):
-        """n latent vectors z ~ N(0, 1), from the GAN's own random generator unless `rng` is given."""
+        """n latent vectors z ~ N(0, 1), from the GAN's own random generator unless `rng` given."""
         return (rng or self.rng).normal(size=(n, self.latent_dim)).astype("float32")
-
-    def fake_batch(self, generator_inputs):
-        """A batch of generated images, as D takes them: G in inference mode, as the classic `predict()`.
-
-        With `fakes_in_training_mode`, G runs in training mode, as PyTorch's DCGAN does: its
-        BatchNorm normalises with the batch's own statistics (and updates its moving ones); no
-        gradient reaches G from D's step.
-        """
-        if self.fakes_in_training_mode:
-            return ops.stop_gradient(self.generator(generator_inputs, training=True))
-        return self.predict_on_batch(self.generator, generator_inputs)
-
-    def targets(self, value, batch):
-        """One target per example of `batch`: what the loss compares D's output with."""
-        return ops.full((batch_length(batch), 1), value, dtype="float32")
-
-    # ----------------------------------------------------------------------------------------
-    # One training step of each network.
-
-    def train_discriminator(self, real_batch, generator_inputs):
-        """One step of D on a real batch (target 1), then one on a generated batch (target 0)."""
-        # Keras 3 reads `trainable` when a model first builds its train function (the JAX
-        # backend: at every call), not at compile() as Keras 2 did. So the freeze set above must
-        # be lifted for D's own steps (else D "has no trainable weights" and never learns), and
-        # restored for the combined step.
-        self.discriminator.trainable = True
-        fake_batch = self.fake_batch(generator_inputs)
-        real_target = self.real_target * (1.0 - self.label_smoothing)
-        real = self.train_on_batch(
-            self.discriminator, real_batch, self.targets(real_target, real_batch)
-        )
-        fake = self.train_on_batch(
-            self.discriminator, fake_batch, self.targets(self.fake_target, fake_batch)
-        )
-        return self.discriminator_logs(real, fake)
-
-    def train_generator(self, generator_inputs):
-        """One step of G through the frozen D, asking D to call its images real."""
-        self.discriminator.trainable = False
-        valid = self.targets(self.valid_target, generator_inputs)
-        return {"g_loss": self.train_on_batch(self.combined, generator_inputs, valid)["loss"]}
-
-    def train_iteration(self, real_batches, d_generator_inputs, g_generator_inputs):
-        """One iteration: D's step on each real batch (`d_steps` of them), then G's step."""
-        for real_batch, generator_inputs in zip(real_batches, d_generator_inputs):
-            logs = self.train_discriminator(real_batch, generator_inputs)  # logs keep D's last step
-        logs.update(self.train_generator(g_generator_inputs))
-        if self.averaged_generator is not None:
-            self.update_averaged_generator()
-        return logs
-
-    def train_on_batch(self, model, inputs, targets):
-        """One optimizer step of a compiled model on one batch; its logs (loss and metrics).
-
-        This is Keras' `model.train_on_batch`. Inside the compiled iteration (`one_call=True`),
-        it is the step `train_on_batch` wraps, `model.train_step`, traced (compiled.py).
-        """
-        if self._traced_steps is not None:
-            return self._traced_steps.train_on_batch(model, inputs, targets)
-        return model.train_on_batch(inputs, targets, return_dict=True)
-
-    def predict_on_batch(self, model, inputs):
-        """A model's output for one batch, in inference mode: Keras' `predict_on_batch`."""
-        if self._traced_steps is not None:
-            return self._traced_steps.predict_on_batch(model, inputs)
-        return model.predict_on_batch(inputs)
-
-    def run_iteration(self, real_batches, d_generator_inputs, g_generator_inputs):
-        """`train_iteration`, with its logs as floats.
-
-        With `one_call=True` (the default) the methods above run traced into one compiled call
-        instead of four Keras calls per iteration: faster, as each Keras call costs more than the
-        MLP's arithmetic (compiled.py; measured in benchmarks/README.md;
-        tests/test_compiled.py proves both ways train the same weights). `one_call=False` runs
-        them as they read, call by call.
-        """
-        batches = (real_batches, d_generator_inputs, g_generator_inputs)
-        if not self.one_call:
-            return {name: float(value) for name, value in self.train_iteration(*batches).items()}
-        if self._compiled_iteration is None:
-            self._compiled_iteration = compiled.compile_iteration(self)
-        return self._compiled_iteration(*batches)
 
     # ----------------------------------------------------------------------------------------
     # The training loop.
@@ -319,20 +305,11 @@ class GAN:
         checks.check_training_arguments(
             iterations, batch_size, sample_interval, checkpoint_interval, log_interval
         )
+        checks.check_resume_or_overwrite(resume, overwrite)
         data = self.check_data(self.load_data() if data is None else data)
         checks.check_batch_size(batch_size, batch_length(data))
-        run = runs.Run(
-            self,
-            iterations,
-            output_dir,
-            resume,
-            overwrite,
-            sample_interval,
-            checkpoint_interval,
-            log_interval,
-            verbose,
-            callbacks,
-        )
+        run = runs.Run(self, iterations, output_dir, resume, overwrite, sample_interval,
+                       checkpoint_interval, log_interval, verbose, callbacks)  # fmt: skip
 
         with run:  # however the run ends, its grid, logs and checkpoint are saved
             while self.iteration < iterations and not self.stop_training:
@@ -340,7 +317,8 @@ class GAN:
                 d_inputs = [self.generator_inputs(batch_size) for _ in range(self.d_steps)]
                 g_inputs = self.generator_inputs(batch_size)
                 with run.holding_ctrl_c():  # the step, its count and its log row go together
-                    logs = self.run_iteration(real_batches, d_inputs, g_inputs)
+                    # train_iteration, as one compiled call or as four Keras calls (compiled.py)
+                    logs = compiled.run_iteration(self, real_batches, d_inputs, g_inputs)
                     self.iteration += 1
                     run.record(logs)
                 run.on_iteration_end(logs)  # grids, checkpoints, plots and your callbacks
@@ -354,19 +332,20 @@ class GAN:
 
         From `noise` (n, latent_dim) if given, else from noise drawn with `seed` (None: fresh).
         """
-        noise = checks.check_noise(n, noise, self.latent_dim, seed)
-        return self.predict_in_batches(noise, batch_size)
+        checks.check_noise(n, noise, self.latent_dim, seed)
+        noise = self.noise(n, np.random.default_rng(seed)) if noise is None else noise
+        return self.predict_in_batches(np.asarray(noise, "float32"), batch_size)
 
     def sample_grid(self):
         """The samples a grid shows (from the fixed noise, so grids compare), and its columns."""
         return self.generate(len(self.fixed_noise), noise=self.fixed_noise), self.grid_shape[1]
 
     def predict_in_batches(self, generator_inputs, batch_size=1000):
-        """The sampling generator's images for `generator_inputs`, `batch_size` at a time, as numpy."""
+        """The sampling generator's images for `generator_inputs`, `batch_size` at a time."""
         generator, count = self.sampling_generator(), batch_length(generator_inputs)
         batches = [
             generator.predict_on_batch(
-                keras.tree.map_structure(lambda x: x[start : start + batch_size], generator_inputs)
+                keras.tree.map_structure(lambda x, s=start: x[s : s + batch_size], generator_inputs)
             )
             for start in range(0, count, batch_size)
         ]
@@ -375,80 +354,38 @@ class GAN:
         # float32 whatever the precision policy: under mixed_bfloat16 G outputs bfloat16.
         return np.concatenate(batches).astype("float32", copy=False)
 
-    # ----------------------------------------------------------------------------------------
-    # The averaged generator (ema_momentum): samples from a running average of G's weights.
-
-    # GAN training oscillates; an exponential moving average of G's weights smooths the
-    # oscillation out of the samples (Yazici et al., 2019). Our own, not Keras' optimizer
-    # option `use_ema`: that one hands its average over only by overwriting the trained weights.
-
-    def build_averaged_generator(self):
-        """A copy of G whose weights will follow the average of G's."""
-        average = keras.models.clone_model(self.generator)
-        average.set_weights(self.generator.get_weights())
-        return average
-
-    def update_averaged_generator(self):
-        """Move the average toward G's weights, a little faster at first (the average of only a
-        few steps must not lean on G's random initial weights)."""
-        steps = ops.cast(
-            self.combined.optimizer.iterations, "float32"
-        )  # G's steps so far, this one included
-        momentum = ops.minimum(self.ema_momentum, steps / (9.0 + steps))
-        for average, weight in zip(
-            self.averaged_generator.trainable_weights, self.generator.trainable_weights
-        ):
-            average.assign(momentum * average + (1.0 - momentum) * weight)
-
     def sampling_generator(self):
-        """The generator samples come from: G, or its average once its BatchNorm statistics have
-        been estimated for the averaged weights (averaging G's own statistics measured no gain)."""
+        """The generator samples come from: G, or its average (ema_momentum, averaging.py)."""
         if self.averaged_generator is None:
             return self.generator
-        if self._statistics_estimated_at != self.iteration:
-            estimate_batch_statistics(
-                self.averaged_generator, self.generator_inputs(1000, rng=np.random.default_rng(0))
-            )
-            self._statistics_estimated_at = self.iteration
+        averaging.estimate_statistics_once(self)
         return self.averaged_generator
 
-    # ----------------------------------------------------------------------------------------
-    # Saving: what a checkpoint needs to rebuild this GAN.
-
-    def __new__(cls, *args, **kwargs):
-        # Remember the arguments the GAN is built with (as Keras layers do for get_config), so a
-        # checkpoint can rebuild it, subclass settings included.
-        gan = super().__new__(cls)
-        gan._arguments = settings.call_arguments(cls, args, kwargs)
-        return gan
-
     def get_config(self):
-        """The arguments this GAN was built with: `type(gan)(**gan.get_config())` rebuilds it."""
-        return dict(self._arguments)
+        """The settings this GAN was given: `type(gan)(**gan.get_config())` rebuilds it."""
+        return dict(self._config)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        settings.check_subclass(cls)  # a setting in a subclass's __init__ must be declared
+        cls.__signature__ = settings.signature(cls)
+
+
+GAN.__signature__ = settings.signature(GAN)  # help(GAN) and notebooks list every setting
+
+
+def own_or(own_rate, rate):
+    """A network's own learning rate if it has one (0 included: it freezes it), else `rate`."""
+    return rate if own_rate is None else own_rate
 
 
 def batch_length(batch):
-    """How many examples a batch (an array, or a list of arrays such as images and labels) holds."""
+    """How many examples a batch (an array, or a list such as images and labels) holds."""
     return int(keras.tree.flatten(batch)[0].shape[0])
 
 
-def estimate_batch_statistics(model, inputs):
-    """Set every BatchNormalization's moving statistics of `model` to those of one large batch."""
-    batch_norms = [
-        layer for layer in all_layers(model) if isinstance(layer, layers.BatchNormalization)
-    ]
-    momenta = [layer.momentum for layer in batch_norms]
-    for layer in batch_norms:
-        layer.momentum = 0.0  # the moving statistics become this batch's
-    try:
-        model(inputs, training=True)
-    finally:
-        for layer, momentum in zip(batch_norms, momenta):
-            layer.momentum = momentum
-
-
 def probability_metrics(from_logits):
-    """D's accuracy and its mean output, the probability it gives "real", from either output kind."""
+    """D's accuracy and its mean output, the probability it gives "real", from either kind."""
 
     def probability(y_pred):
         return ops.sigmoid(y_pred) if from_logits else y_pred

@@ -1,54 +1,74 @@
-"""Ctrl-C during training: the first asks the run to stop after its iteration, a second stops at once.
+"""Stops during training: Ctrl-C (SIGINT) and SIGTERM, the stop a job scheduler, a container or a
+notebook host sends. The first asks the run to stop after its iteration, a second stops at once.
 
-Stopping between iterations, not inside one, keeps what is saved on the way out consistent.
+Stopping between iterations, not inside one, keeps what is saved on the way out consistent. After
+a SIGTERM the run saves its grid, log and checkpoint, then the process exits with status 143
+(128 + SIGTERM), as Keras' BackupAndRestore expects a preempted job to be resumed: run the same
+command again with --resume / resume=True.
 """
 
 import contextlib
 import signal
 import threading
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+TERMINATED_STATUS = 128 + signal.SIGTERM
+
 
 class StopOnInterrupt:
-    """Turn the first Ctrl-C into `gan.stop_training = True`; a second one raises KeyboardInterrupt."""
+    """Turn the first Ctrl-C or SIGTERM into `gan.stop_training = True`; a second raises
+    KeyboardInterrupt. `terminated`: whether a SIGTERM came (the process is then to exit)."""
 
     def __init__(self, gan):
         self.gan = gan
         self.requested = False
+        self.terminated = False
 
     def __enter__(self):
-        self._previous = None
+        self._previous = {}
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._request)
+            for number in STOP_SIGNALS:
+                self._previous[number] = signal.signal(number, self._request)
         return self
 
     def _request(self, signum, frame):
+        self.terminated = self.terminated or signum == signal.SIGTERM
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
         self.gan.stop_training = True
-        print("\nStopping after this iteration (press Ctrl-C again to stop at once)...", flush=True)
+        name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+        print(
+            f"\n{name}: stopping after this iteration (a second one stops at once)...", flush=True
+        )
 
     def __exit__(self, *exc_info):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for number, previous in self._previous.items():
+            if previous is not None:
+                signal.signal(number, previous)
+        self._previous = {}
         return False
 
 
 @contextlib.contextmanager
 def hold_ctrl_c():
-    """Hold a Ctrl-C (SIGINT) back until the block has finished, then deliver it."""
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is None or threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread runs Python's signal handlers; None: not Python's to change
+    """Hold a Ctrl-C (SIGINT) or a SIGTERM back until the block has finished, then deliver it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread runs Python's signal handlers
         return
-    received = []
-    signal.signal(signal.SIGINT, lambda signum, frame: received.append(frame))
+    previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    held = [number for number, handler in previous.items() if handler is not None]
+    received = []  # None: not Python's to change
+    for number in held:
+        signal.signal(number, lambda signum, frame: received.append((signum, frame)))
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if callable(previous):
-            for frame in received:  # e.g. StopOnInterrupt's handler, or Python's KeyboardInterrupt
-                previous(signal.SIGINT, frame)
-        elif received and previous == signal.SIG_DFL:
-            signal.raise_signal(signal.SIGINT)
+        for number in held:
+            signal.signal(number, previous[number])
+        for signum, frame in received:
+            handler = previous[signum]
+            if callable(handler):  # StopOnInterrupt's, or Python's KeyboardInterrupt for SIGINT
+                handler(signum, frame)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(signum)

@@ -1,4 +1,5 @@
-"""Layers the GANs need beyond stock Keras: one BatchNormalization that survives the freeze."""
+"""Layers the GANs need beyond stock Keras: a BatchNormalization that survives the freeze,
+the WGAN critic's weight clip, and a walk through nested models' layers."""
 
 import keras
 from keras import layers, ops
@@ -63,3 +64,8 @@ def all_layers(model):
         yield layer
         if hasattr(layer, "layers"):
             yield from all_layers(layer)
+
+
+def gan_models(gan):
+    """Every Keras model a GAN holds as an attribute: generator, discriminator, combined, ..."""
+    return [value for value in vars(gan).values() if isinstance(value, keras.Model)]

@@ -18,9 +18,9 @@ class LSGAN(GAN):
     """The classic GAN with a least-squares loss on a linear discriminator output."""
 
     output_activation = None  # D's verdict is a score, not a probability
-    inapplicable_settings = {
-        "from_logits": "an LSGAN's D outputs a score for the squared error, not a logit"
-    }
+    from_logits = GAN.from_logits.refused(
+        "an LSGAN's D outputs a score for the squared error, not a logit"
+    )
 
     def build_loss(self):
         return keras.losses.MeanSquaredError()

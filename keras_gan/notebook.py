@@ -20,7 +20,7 @@ from keras_gan import plots
 
 
 class LivePlot(keras.callbacks.Callback):
-    """A notebook figure of the samples, the losses and D's outputs, updated at each sample interval."""
+    """A notebook figure of the samples, the losses and D's outputs, redrawn at each sample."""
 
     def __init__(self, window=20):
         super().__init__()

@@ -4,7 +4,6 @@ Every file is written atomically (to a temporary name, then renamed), so an inte
 leaves a half-written picture behind.
 """
 
-import csv
 import glob
 import os
 import re
@@ -12,6 +11,7 @@ import re
 import numpy as np
 from PIL import Image
 
+from keras_gan import files
 from keras_gan.files import atomic_path
 
 
@@ -24,7 +24,7 @@ def to_uint8(images):
 
 
 def grid_image(images, columns=5, padding=2, scale=3):
-    """Tile images (N, H, W, C), in [-1, 1] or uint8, into one PIL image, `columns` per row, enlarged."""
+    """Tile images (N, H, W, C), [-1, 1] or uint8, into one enlarged PIL image, `columns` wide."""
     pixels = to_uint8(images)
     count, height, width, channels = pixels.shape
     rows = -(-count // columns)
@@ -87,7 +87,7 @@ def grid_paths(folder):
     """The numbered sample grids (`<iteration>.png`) of a run folder, in iteration order."""
     numbered = [
         (int(match.group(1)), path)
-        for path in glob.glob(os.path.join(folder, "*.png"))
+        for path in glob.glob(os.path.join(glob.escape(folder), "*.png"))  # [, * in names
         if (match := re.fullmatch(r"(\d+)\.png", os.path.basename(path)))
     ]
     return [path for _, path in sorted(numbered)]
@@ -118,11 +118,10 @@ def save_gif(folder, path=None, frame_seconds=0.2):
 
 def read_metrics(path):
     """The metrics log as a dict of column name -> numpy array."""
-    with open(path, newline="") as stream:
-        rows = list(csv.DictReader(stream))
+    header, rows = files.read_numeric_csv(path)  # a damaged row: a ValueError naming it
     if not rows:
         return {}
-    return {name: np.array([float(row[name]) for row in rows]) for name in rows[0]}
+    return {name: np.array([float(row[i]) for row in rows]) for i, name in enumerate(header)}
 
 
 def running_mean(values, window):

@@ -1,6 +1,19 @@
-"""A GAN's settings: the arguments it was built with (what a checkpoint rebuilds it from), and its seed."""
+"""A GAN's settings, each declared once: its default, what it must be, and what it does.
+
+    class GAN:
+        latent_dim = Setting(100, checks.whole_number(minimum=1), "size of the noise vector z")
+
+From that one line, `GAN(latent_dim=64)` checks the value and sets `gan.latent_dim`;
+`gan.get_config()` and the checkpoint record it; `keras-gan train --latent-dim 64` is made from it
+(cli.py), help text included. A variant changes a default with
+`GAN.learning_rate.replace(default=5e-5)` and refuses a setting that means nothing for it with
+`GAN.from_logits.refused("why")`; a user's subclass declares its own settings the same way and
+they join the command line, checkpoints and resume without editing anything else.
+"""
 
 import contextlib
+import copy
+import difflib
 import inspect
 import json
 import random
@@ -8,29 +21,117 @@ import random
 import numpy as np
 
 
-def call_arguments(cls, args, kwargs):
-    """The arguments of `cls(*args, **kwargs)` by name, as its __init__ would bind them.
+class Setting:
+    """One setting of a GAN: its default, a check that returns the value or raises, its help."""
 
-    Keyword arguments collected by `**settings` in a subclass are listed by their own names, so
-    `cls(**call_arguments(...))` makes the same call. Arguments that do not bind are left to
-    __init__ to reject.
+    def __init__(self, default, check, help, command_line=True):
+        self.default = default
+        self.check = check  # value -> value (normalised); ValueError("must be ...") if wrong
+        self.help = help
+        self.command_line = command_line  # False: the command line sets it another way
+        self.refusal = None  # why a variant takes no such setting (see `refused`)
+        self.name = None  # set by Python when the class body assigns the declaration
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, gan, owner=None):
+        # On the class, the declaration itself (GAN.latent_dim.default); on a GAN, its value,
+        # which __init__ stores in the instance (and which then shadows this method).
+        return self if gan is None else self.default
+
+    def replace(self, **changes):
+        """A copy with other fields, e.g. a variant's own default: `.replace(default=5e-5)`."""
+        setting = copy.copy(self)
+        for field, value in changes.items():
+            if not hasattr(setting, field):
+                raise TypeError(f"A Setting has no field {field!r}.")
+            setattr(setting, field, value)
+        return setting
+
+    def refused(self, reason):
+        """The same setting, refused if given: the variant keeps its default and says why."""
+        return self.replace(refusal=reason, command_line=False)
+
+    def checked(self, owner_name, value):
+        """`value` as the GAN stores it, or a ValueError naming the class, setting and value."""
+        if self.refusal is not None:
+            raise ValueError(f"{owner_name} takes no {self.name}: {self.refusal}.")
+        try:
+            return plain(self.check(value))
+        except ValueError as reason:
+            raise ValueError(f"{owner_name}: {self.name} {reason}, got {value!r}.") from None
+
+
+def declared_settings(cls):
+    """{name: Setting} of a GAN class, its base classes' first, so in declaration order."""
+    declared = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, Setting):
+                declared[name] = value  # a variant's replacement keeps the base's place
+    return declared
+
+
+def configure(gan, given):
+    """Check every given setting against its declaration and set each setting on `gan`.
+
+    Every value is checked before any is set, so a mistake leaves nothing half-made. Returns the
+    given settings as stored (what `get_config` gives back).
     """
-    try:
-        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
-    except TypeError:
-        return dict(kwargs)
-    arguments = {}
-    parameters = inspect.signature(cls.__init__).parameters
-    for name, value in list(bound.arguments.items())[1:]:  # [0] is self
-        kind = parameters[name].kind
-        if kind is inspect.Parameter.VAR_KEYWORD:
-            arguments.update({key: plain(item) for key, item in value.items()})
-        elif kind is inspect.Parameter.VAR_POSITIONAL:
-            if value:
-                arguments[f"*{name}"] = [plain(item) for item in value]
-        else:
-            arguments[name] = plain(value)
-    return arguments
+    cls, declared = type(gan), declared_settings(type(gan))
+    unknown = [name for name in given if name not in declared]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], declared, n=1)
+        raise TypeError(
+            f"{cls.__name__} has no setting {unknown[0]!r}"
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+            + f". Its settings: {', '.join(n for n, s in declared.items() if s.refusal is None)}."
+        )
+    stored = {name: declared[name].checked(cls.__name__, value) for name, value in given.items()}
+    for name, setting in declared.items():
+        setattr(gan, name, stored.get(name, setting.default))
+    return stored
+
+
+def signature(cls):
+    """`cls(**settings)`'s signature, every setting by name with its default: what help(cls),
+    an editor and a notebook's tab completion show."""
+    return inspect.Signature(
+        [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=setting.default)
+            for name, setting in declared_settings(cls).items()
+            if setting.refusal is None
+        ]
+    )
+
+
+def check_subclass(cls):
+    """Refuse a subclass whose __init__ takes a setting by name instead of declaring it: the
+    checkpoint, get_config and the command line would not know it, so a resumed run would
+    silently lose it."""
+    init = vars(cls).get("__init__")
+    if init is None:
+        return
+    named = [
+        name
+        for name, parameter in list(inspect.signature(init).parameters.items())[1:]
+        if parameter.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+    ]
+    if named:
+        raise TypeError(
+            f"{cls.__name__}.__init__ takes {', '.join(named)} by name. Declare each setting on "
+            f"the class instead, e.g. `{named[0]} = Setting(default, check, help)` "
+            f"(keras_gan.settings), and read it as self.{named[0]}; an __init__ of your own "
+            "takes **settings and passes them to super().__init__."
+        )
+
+
+def effective_settings(cls, arguments):
+    """Every setting of `cls` with the value it takes: the given `arguments` over the defaults."""
+    values = {name: setting.default for name, setting in declared_settings(cls).items()}
+    values.update(arguments)
+    return to_json_value(values)
 
 
 def plain(value):
@@ -41,24 +142,6 @@ def plain(value):
     if isinstance(value, (tuple, list)):
         return type(value)(plain(item) for item in value)
     return value
-
-
-def effective_settings(cls, arguments):
-    """Every setting of `cls` with the value it takes: the given `arguments` over the defaults.
-
-    Defaults come from each __init__ along the class hierarchy, the subclass's first (WGAN's
-    learning_rate=5e-5 over GAN's 2e-4).
-    """
-    settings = {}
-    for klass in reversed(cls.__mro__):
-        init = vars(klass).get("__init__")
-        if init is None:
-            continue
-        for name, parameter in inspect.signature(init).parameters.items():
-            if parameter.default is not inspect.Parameter.empty:
-                settings[name] = parameter.default
-    settings.update(arguments)
-    return to_json_value(settings)
 
 
 def to_json_value(value):

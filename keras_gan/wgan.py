@@ -9,8 +9,9 @@ between the two distributions, which the logs show as `wasserstein`. For that es
 the critic must be smooth (Lipschitz): the paper clips every weight to [-0.01, 0.01] after each
 update, which Keras' weight constraints do inside the optimizer's step. The critic trains 5
 times per generator step, with RMSprop(5e-5). With the paper's settings it learns slowly: on
-MNIST its samples are still blurred at 5000 iterations (Frechet distance 135, against 42 for the
-classic GAN; benchmarks/README.md), a lesson in why WGAN-GP replaced weight clipping.
+MNIST its samples are still blurred at 5000 iterations, far behind the classic GAN's (the
+measured figures are in benchmarks/README.md, Quality), a lesson in why WGAN-GP replaced weight
+clipping.
 """
 
 import keras
@@ -19,23 +20,23 @@ from keras import ops
 from keras_gan import checks
 from keras_gan.gan import GAN
 from keras_gan.layers import ClipWeights
+from keras_gan.settings import Setting
 
 
 class WGAN(GAN):
     """The classic GAN with a weight-clipped critic and the Wasserstein loss."""
 
-    real_target, fake_target, valid_target = -1.0, 1.0, -1.0
+    real_target, fake_target, generator_target = -1.0, 1.0, -1.0
     output_activation = None  # the critic's score is unbounded
-    inapplicable_settings = {
-        "from_logits": "the critic outputs a score, not a logit",
-        "label_smoothing": "the critic's targets are -1 and +1, not probabilities",
-        "beta_1": "a WGAN trains with RMSprop, which has no beta_1",
-    }
 
-    def __init__(self, learning_rate=5e-5, d_steps=5, clip_value=0.01, **gan_settings):
-        checks.check_positive_number(self, "clip_value", clip_value)
-        self.clip_value = clip_value
-        super().__init__(learning_rate=learning_rate, d_steps=d_steps, **gan_settings)
+    learning_rate = GAN.learning_rate.replace(default=5e-5)
+    d_steps = GAN.d_steps.replace(default=5)
+    clip_value = Setting(0.01, checks.number(above=0), "the critic's weights are clipped to +-this")
+    from_logits = GAN.from_logits.refused("the critic outputs a score, not a logit")
+    label_smoothing = GAN.label_smoothing.refused(
+        "the critic's targets are -1 and +1, not probabilities"
+    )
+    beta_1 = GAN.beta_1.refused("a WGAN trains with RMSprop, which has no beta_1")
 
     def build_discriminator(self):
         """The GAN's discriminator as a critic: linear output, every weight clipped."""

@@ -38,8 +38,9 @@ from pathlib import Path
 
 from PIL import Image
 
-# (file name, tags on it, smoothing, minimum card width in pixels: 3 cards a row, or 2). No smoothing
-# for the few quality points: TensorBoard fits the y axis to the smoothed line, which lags them.
+# (file name, tags on it, smoothing, minimum card width in pixels: 3 cards a row, or 2).
+# No smoothing for the few quality points: TensorBoard fits the y axis to the smoothed line,
+# which lags them.
 SHOTS = [
     (
         "tensorboard.png",

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from keras import layers, ops
 
-from keras_gan import DCGAN, GAN
+from keras_gan import DCGAN, GAN, compiled
 from keras_gan.checkpoints import checkpoint_path, load_checkpoint
 
 BATCH = 8
@@ -22,11 +22,12 @@ def random_images(count=32, shape=(28, 28, 1)):
 @pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
 def test_the_average_follows_the_generators_weights_exactly(one_call, tmp_path):
     momentum = 0.8
-    gan = GAN(seed=0, latent_dim=8, ema_momentum=momentum, one_call=one_call)
+    gan = GAN(seed=0, latent_dim=8, ema_momentum=momentum, compile_iteration=one_call)
     expected = values(gan.generator.trainable_weights)  # the average starts as G's copy
     data, recorded = gan.check_data(random_images()), []
     for step in range(1, 6):
-        gan.run_iteration(
+        compiled.run_iteration(
+            gan,
             [gan.sample_batch(data, BATCH)],
             [gan.generator_inputs(BATCH)],
             gan.generator_inputs(BATCH),
@@ -65,7 +66,9 @@ def test_samples_come_from_the_average_with_batch_statistics_estimated_for_it(tm
     )
     # Its BatchNorm statistics are those of a large batch through the averaged weights.
     first_norm = next(
-        l for l in gan.averaged_generator.layers if isinstance(l, layers.BatchNormalization)
+        layer
+        for layer in gan.averaged_generator.layers
+        if isinstance(layer, layers.BatchNormalization)
     )
     dense_output = gan.averaged_generator.layers[1](
         gan.generator_inputs(1000, rng=np.random.default_rng(0))

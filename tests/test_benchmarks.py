@@ -33,7 +33,7 @@ def test_train_speed_prints_side_by_side_table(mnist_data_dir):
         "1",
     ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
     header = [
@@ -47,9 +47,13 @@ def test_train_speed_prints_side_by_side_table(mnist_data_dir):
     row = dict(zip(header, (cell.strip() for cell in rows[0].strip("|").split("|"))))
     rates = [float(row[name]) for name in ("train()", "seed loop", "fused TF XLA")]
     assert all(rate > 0 for rate in rates), row
-    assert float(row["train/seed"].split("x")[0]) == pytest.approx(rates[0] / rates[1], rel=0.01), (
-        row
-    )
+    # The table prints rates to 0.1 and the ratio (of the unrounded rates) to 0.01: compare the
+    # ratio with the range the rounded rates allow, never with their own ratio (a slow seed loop,
+    # e.g. 2.4 it/s, makes that rounding alone worth several per cent).
+    printed_ratio = float(row["train/seed"].split("x")[0])
+    lowest = (rates[0] - 0.05) / (rates[1] + 0.05) - 0.005
+    highest = (rates[0] + 0.05) / max(rates[1] - 0.05, 1e-9) + 0.005
+    assert lowest <= printed_ratio <= highest, (row, lowest, highest)
     if keras.backend.backend() != "tensorflow":  # the count runs in a TensorFlow process only
         return
     # the multiply-adds counted in both XLA programs: the classic iteration does more
@@ -66,7 +70,11 @@ def test_train_speed_prints_side_by_side_table(mnist_data_dir):
     )
     assert count and speeds, result.stdout
     for multiply_adds, rate, speed in zip(count.groups(), (rates[0], rates[2]), speeds.groups()):
-        assert float(speed) == pytest.approx(float(multiply_adds) * rate, rel=0.05, abs=0.06)
+        # the same rounding: counts printed to 0.001, rates and speeds to 0.1
+        multiply_adds = float(multiply_adds)
+        lowest = (multiply_adds - 0.0005) * (rate - 0.05) - 0.05
+        highest = (multiply_adds + 0.0005) * (rate + 0.05) + 0.05
+        assert lowest <= float(speed) <= highest, (speed, multiply_adds, rate)
 
 
 @pytest.mark.slow
@@ -145,7 +153,7 @@ def test_profile_sorts_the_jax_iterations_operation_time_by_kind(mnist_data_dir)
         "3",
     ]
     env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = dict(
         re.findall(
@@ -184,5 +192,5 @@ def test_profile_sorts_the_jax_iterations_operation_time_by_kind(mnist_data_dir)
 def test_profile_says_it_needs_jax():
     command = [sys.executable, os.path.join(REPOSITORY_ROOT, "benchmarks", "profile_iteration.py")]
     env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1500, env=env)
     assert result.returncode != 0 and "KERAS_BACKEND=jax" in result.stderr, result.stderr[-3000:]

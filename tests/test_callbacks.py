@@ -266,7 +266,8 @@ def test_tensorboard_works_on_the_jax_backend_too(tmp_path):
         assert keras.backend.backend() == "jax"
         data = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
         GAN(seed=0, latent_dim=8).train(iterations=2, batch_size=8, sample_interval=2, data=data,
-            output_dir={str(tmp_path / "run")!r}, verbose=0, callbacks=[TensorBoard({str(tmp_path / "logs")!r})])
+            output_dir={str(tmp_path / "run")!r}, verbose=0,
+            callbacks=[TensorBoard({str(tmp_path / "logs")!r})])
     """
     env = {
         **os.environ,
@@ -279,7 +280,7 @@ def test_tensorboard_works_on_the_jax_backend_too(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1500,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     scalars, images = read_tensorboard(tmp_path / "logs")

@@ -1,11 +1,13 @@
 """DCGAN: what it builds, how it initialises, and that the freeze holds with BatchNorm inside D."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
 from keras import layers, ops
 
-from keras_gan import DCGAN
+from keras_gan import DCGAN, dcgan
 from keras_gan.layers import FreezeSafeBatchNormalization
 
 BATCH_SIZE = 4
@@ -48,6 +50,36 @@ def test_dcgan_builds_for_mnist_cifar10_and_64x64_images(img_shape):
     convolutions = [layer for layer in gan.discriminator.layers if isinstance(layer, layers.Conv2D)]
     smallest_feature_map = 7 if img_shape[0] == 28 else 4
     assert convolutions[-1].output.shape[1:3] == (smallest_feature_map, smallest_feature_map)
+
+
+def documented_build(network):
+    """The rows of dcgan.py's docstring table for `network`: ([layer class names], state size)."""
+    table = dcgan.__doc__.split(f"    {network} ")[1].split("\n\n")[0]
+    rows = []
+    for line in table.splitlines()[1:]:
+        names, size = re.fullmatch(r"    (\S.*?)\s{2,}([\d x*=]+)", line).groups()
+        names = [re.sub(r" \(.*\)", "", name) for name in names.split(", ")]
+        rows.append((names, tuple(int(n) for n in size.split("=")[0].split(" x "))))
+    return rows
+
+
+def built_rows(model, documented):
+    """The model's layers grouped as `documented` groups them, each with its last output shape."""
+    layers_left = list(model.layers)
+    rows = []
+    for names, _ in documented:
+        group, layers_left = layers_left[: len(names)], layers_left[len(names) :]
+        rows.append(([type(layer).__name__ for layer in group], tuple(group[-1].output.shape[1:])))
+    assert not layers_left, f"layers the docstring does not list: {layers_left}"
+    return rows
+
+
+@pytest.mark.parametrize("network", ["generator", "discriminator"])
+def test_the_docstring_shows_the_default_builds_layers_and_state_sizes(network):
+    documented = documented_build(network)
+    assert len(documented) >= 5, documented
+    model = getattr(DCGAN(), network)
+    assert built_rows(model, documented) == documented
 
 
 @pytest.mark.parametrize("img_shape", [(30, 30, 1), (28, 32, 3), (4, 4, 3), (48, 48, 3)])

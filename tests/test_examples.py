@@ -30,7 +30,7 @@ def run_example(name, *arguments, cwd, env=None):
         *map(str, arguments),
     ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=cwd, env=env)
+    return subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd=cwd, env=env)
 
 
 @pytest.mark.slow

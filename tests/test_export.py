@@ -39,7 +39,7 @@ def generate_elsewhere(path, inputs, output):
         ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1500,
         env={**env, "TF_CPP_MIN_LOG_LEVEL": "3"},
         cwd=os.path.dirname(
             str(output)

@@ -60,12 +60,18 @@ def gan():
 
 
 def test_defaults_are_the_classic_ones(gan):
-    dense_units = lambda model: [l.units for l in model.layers if isinstance(l, layers.Dense)]
+    def dense_units(model):
+        return [layer.units for layer in model.layers if isinstance(layer, layers.Dense)]
+
     assert dense_units(gan.generator) == [256, 512, 1024, 28 * 28]
     assert dense_units(gan.discriminator) == [512, 256, 1]
     assert gan.generator.output_shape == (None, 28, 28, 1)
     assert gan.latent_dim == 100
-    momenta = [l.momentum for l in gan.generator.layers if isinstance(l, layers.BatchNormalization)]
+    momenta = [
+        layer.momentum
+        for layer in gan.generator.layers
+        if isinstance(layer, layers.BatchNormalization)
+    ]
     assert momenta == [0.8, 0.8, 0.8]
     for model in (gan.discriminator, gan.combined):
         assert float(model.optimizer.learning_rate) == pytest.approx(2e-4)
@@ -156,10 +162,12 @@ def test_step_methods_work_by_hand_before_train_for_any_batch_size():
 
 def test_discriminator_frozen_in_combined_step_including_batchnorm_statistics():
     gan = GANWithBatchNormInD(seed=0)
-    batchnorm = [l for l in gan.discriminator.layers if isinstance(l, layers.BatchNormalization)][0]
-    statistics = lambda: [
-        ops.convert_to_numpy(v) for v in (batchnorm.moving_mean, batchnorm.moving_variance)
-    ]
+    batchnorm = next(
+        layer for layer in gan.discriminator.layers if isinstance(layer, layers.BatchNormalization)
+    )
+
+    def statistics():
+        return [ops.convert_to_numpy(v) for v in (batchnorm.moving_mean, batchnorm.moving_variance)]
 
     before = statistics()
     gan.train_discriminator(random_images(), random_noise(gan))
@@ -189,7 +197,7 @@ def test_freeze_holds_over_many_alternating_steps():
 
 
 def test_targets_are_one_for_real_zero_for_fake_one_for_valid_with_one_sided_smoothing(tmp_path):
-    gan = TargetRecordingGAN(seed=0, label_smoothing=0.1, one_call=False)
+    gan = TargetRecordingGAN(seed=0, label_smoothing=0.1, compile_iteration=False)
     gan.train(iterations=1, batch_size=4, data=random_images(8), output_dir=tmp_path, verbose=0)
     assert gan.recorded == [
         ("discriminator", [pytest.approx(0.9)] * 4),  # real, smoothed on one side only
@@ -319,7 +327,7 @@ def test_a_learning_rate_of_zero_freezes_that_network(tmp_path):
         ({"generator_learning_rate": float("nan")}, "generator_learning_rate"),
         ({"discriminator_learning_rate": "fast"}, "discriminator_learning_rate"),
         ({"beta_1": 1.5}, r"beta_1 must be in \[0, 1\)"),
-        ({"one_call": "yes"}, "one_call must be True or False"),
+        ({"compile_iteration": "yes"}, "compile_iteration must be True or False"),
         ({"from_logits": 1}, "from_logits must be True or False"),
         ({"seed": -3}, "seed must be a whole number"),
         ({"fakes_in_training_mode": "yes"}, "fakes_in_training_mode must be True or False"),

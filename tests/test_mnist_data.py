@@ -1,4 +1,4 @@
-"""MNIST loading: Keras' download by default, a local folder on request, clear errors for bad files."""
+"""MNIST loading: Keras' download by default, or a local folder; clear errors for bad files."""
 
 import gzip
 import struct

@@ -1,4 +1,4 @@
-"""examples/classroom.ipynb works as a class uses it, and keras_gan.notebook.LivePlot redraws in place.
+"""examples/classroom.ipynb works as a class uses it; keras_gan.notebook.LivePlot redraws in place.
 
 The notebook runs in kernels started from this very Python (sys.executable), all in one temporary
 folder, as a teacher would run it: top to bottom (20 iterations, via KERAS_GAN_NOTEBOOK_ITERATIONS),
@@ -135,7 +135,7 @@ def execute(folder, mnist_data_dir):
     client = RecordingClient(
         notebook,
         km=kernel_manager(KernelSpecManager, KernelManager),
-        timeout=300,
+        timeout=1500,
         resources={"metadata": {"path": str(folder)}},  # the kernel's working folder
     )
     client.displays = []
@@ -162,7 +162,8 @@ def files_and_contents(folder):
 
 @pytest.fixture(scope="module")
 def runs(mnist_data_dir, tmp_path_factory):
-    """Both kernels' executions, the folder they ran in, and the first run's files as the first kernel left them."""
+    """Both kernels' executions, the folder they ran in, and the first run's files as the first
+    kernel left them."""
     folder = tmp_path_factory.mktemp("classroom")
     first = execute(folder, mnist_data_dir)
     first_files = files_and_contents(folder / OUTPUT_DIR)
@@ -272,7 +273,7 @@ def test_the_real_digits_and_the_pictures_after_training_are_displayed(runs):
 @slow
 @pytest.mark.parametrize("kernel", ["first", "second"])
 def test_the_training_cell_redraws_one_picture_in_place(runs, kernel):
-    """One display, made at the start and updated at each sample interval; the cell keeps the last."""
+    """One display, made at the start and updated each sample interval; the cell keeps the last."""
     execution = runs[kernel]
     for cell, index, start, end in [
         (execution.cells[execution.train_cell_index], execution.train_cell_index, 0, ITERATIONS),
@@ -401,7 +402,8 @@ def test_the_colab_badge_and_the_install_cell_name_the_same_repository():
     code = TransformerManager().transform_cell(install.source)
     compile(code, "the install cell", "exec")
     assert re.search(
-        r"^try:\n    import keras_gan\nexcept ImportError:\n    get_ipython\(\)\.run_line_magic\('pip', ",
+        r"^try:\n    import keras_gan\nexcept ImportError:\n"
+        r"    get_ipython\(\)\.run_line_magic\('pip', ",
         code,
         flags=re.MULTILINE,
     ), code
@@ -431,7 +433,7 @@ class RecordingDisplay:
 
 
 class FakeGAN:
-    """What LivePlot reads from the GAN: its iteration, its folder, its sample grid and D's target for real."""
+    """What LivePlot reads of the GAN: its iteration, folder, sample grid, D's target for real."""
 
     real_target = 1.0
 
@@ -508,13 +510,13 @@ def test_live_plot_continues_the_curves_of_a_run_from_its_metrics_log(recorded, 
 
 
 def test_live_plot_in_a_wgan_run_shows_the_critic_s_logs(recorded, tmp_path):
-    """A WGAN logs `wasserstein` and no `d_accuracy`, and its critic scores are not probabilities."""
+    """A WGAN logs `wasserstein` and no `d_accuracy`; its critic's scores are not probabilities."""
     from keras_gan import WGAN
     from keras_gan.notebook import LivePlot
 
     data = np.random.default_rng(0).integers(0, 256, (64, 28, 28, 1), dtype=np.uint8)
     gan = WGAN(
-        seed=0, latent_dim=8, one_call=False
+        seed=0, latent_dim=8, compile_iteration=False
     )  # the same logs, without compiling a traced iteration first
     gan.train(
         iterations=4,

@@ -17,7 +17,7 @@ import quality  # noqa: E402
 def run_quality(arguments, env=None):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
     result = subprocess.run(
-        [sys.executable, QUALITY, *arguments], capture_output=True, text=True, timeout=600, env=env
+        [sys.executable, QUALITY, *arguments], capture_output=True, text=True, timeout=1800, env=env
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
@@ -81,7 +81,7 @@ def test_prints_metrics_at_checkpoints_and_time_to_quality(mnist_data_dir):
 
     speeds = table(stdout, "| model | train time (s) |")
     assert [row[0] for row in speeds] == ["cgan", PEER], stdout
-    for (name, total, reached, not_reached, best), at_20 in zip(
+    for (_name, total, reached, not_reached, best), at_20 in zip(
         speeds, (checkpoints[1], checkpoints[3])
     ):
         assert total == f"{at_20[2]} (20 it)", stdout

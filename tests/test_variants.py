@@ -104,7 +104,7 @@ def test_cgan_grid_has_one_class_per_row_and_one_noise_per_column(cgan):
 
 @pytest.mark.parametrize("one_call", [False, True], ids=["four-calls", "one-call"])
 def test_cgan_freeze_holds_on_both_paths(one_call, tmp_path):
-    gan = CGAN(seed=0, latent_dim=16, filters=8, one_call=one_call)
+    gan = CGAN(seed=0, latent_dim=16, filters=8, compile_iteration=one_call)
     images, labels = labelled_images()
     d_before, g_before = values(gan.discriminator.weights), values(gan.generator.weights)
     gan.train_discriminator([images[:BATCH], labels[:BATCH]], gan.generator_inputs(BATCH))
@@ -181,7 +181,7 @@ def loss_of_a_step_by_hand(gan, loss):
 def test_lsgan_is_the_squared_error_on_a_linear_output():
     gan = LSGAN(seed=0, latent_dim=16)
     assert gan.discriminator.layers[-1].activation.__name__ == "linear"
-    assert (gan.real_target, gan.fake_target, gan.valid_target) == (1.0, 0.0, 1.0)
+    assert (gan.real_target, gan.fake_target, gan.generator_target) == (1.0, 0.0, 1.0)
     reported, expected = loss_of_a_step_by_hand(
         gan, lambda scores, target: np.mean((scores - target) ** 2)
     )
@@ -190,8 +190,8 @@ def test_lsgan_is_the_squared_error_on_a_linear_output():
 
 def test_wgan_critic_targets_loss_and_clipped_weights_on_both_paths(tmp_path):
     for one_call in (False, True):
-        gan = WGAN(seed=0, latent_dim=16, one_call=one_call)
-        assert (gan.real_target, gan.fake_target, gan.valid_target) == (-1.0, 1.0, -1.0)
+        gan = WGAN(seed=0, latent_dim=16, compile_iteration=one_call)
+        assert (gan.real_target, gan.fake_target, gan.generator_target) == (-1.0, 1.0, -1.0)
         assert gan.d_steps == 5 and isinstance(
             gan.discriminator.optimizer, keras.optimizers.RMSprop
         )
@@ -286,8 +286,11 @@ def test_a_variant_and_an_architecture_combine_by_inheritance(tmp_path):
 
 
 def pixel_histogram_distance(samples, data):
-    """L1 distance between the 4-bin pixel histograms of samples and real images, both in [-1, 1]."""
-    histogram = lambda images: np.histogram(images, bins=4, range=(-1, 1))[0] / images.size  # noqa: E731
+    """L1 distance of the 4-bin pixel histograms of samples and real images, both in [-1, 1]."""
+
+    def histogram(images):
+        return np.histogram(images, bins=4, range=(-1, 1))[0] / images.size
+
     return np.abs(histogram(samples) - histogram(data)).sum()
 
 

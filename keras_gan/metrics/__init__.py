@@ -64,7 +64,8 @@ def to_classifier_input(samples, name="samples"):
         return array.astype("float32") / 127.5 - 1.0
     if not np.issubdtype(array.dtype, np.floating):
         raise ValueError(
-            f"{name} has dtype {array.dtype}. Pass floats in [-1, 1] or [0, 1], or uint8 in [0, 255]."
+            f"{name} has dtype {array.dtype}. "
+            "Pass floats in [-1, 1] or [0, 1], or uint8 in [0, 255]."
         )
 
     array = array.astype("float32")
@@ -116,7 +117,7 @@ def frechet_distance(real, fake):
 
 
 def mnist_score(samples):
-    """exp(mean KL(p(y|x) || p(y))): 10 at best, 1 if every sample looks the same to the classifier."""
+    """exp(mean KL(p(y|x) || p(y))): 10 at best, 1 if the classifier sees every sample alike."""
     return _score_from_probabilities(classifier_outputs(samples)[1])
 
 
@@ -200,7 +201,7 @@ def _coverage_from_probabilities(probabilities, min_share):
 
 
 def conditional_accuracy(samples, labels):
-    """The share of samples the classifier reads as the digit asked for (`labels`, one per sample)."""
+    """The share of samples the classifier reads as the digit asked for (`labels`, one each)."""
     return _accuracy_from_probabilities(classifier_outputs(samples)[1], labels)
 
 
@@ -208,7 +209,8 @@ def _accuracy_from_probabilities(probabilities, labels):
     labels = np.asarray(labels)
     if labels.shape != (len(probabilities),):
         raise ValueError(
-            f"labels has shape {labels.shape}: pass one digit per sample, shape ({len(probabilities)},)."
+            f"labels has shape {labels.shape}: pass one digit per sample, "
+            f"shape ({len(probabilities)},)."
         )
     return float(np.mean(probabilities.argmax(axis=1) == labels))
 
@@ -229,7 +231,8 @@ def evaluate_gan(gan, reference, samples=5000, seed=0):
 def describe(results):
     """One line of results, e.g. 'Frechet distance 24.23, MNIST score 6.75, 10 of 10 digits'."""
     line = (
-        f"Frechet distance {results['frechet_distance']:.2f}, MNIST score {results['mnist_score']:.2f}, "
+        f"Frechet distance {results['frechet_distance']:.2f}, "
+        f"MNIST score {results['mnist_score']:.2f}, "
         f"{results['digits_covered']} of 10 digits"
     )
     if "conditional_accuracy" in results:
