@@ -28,7 +28,8 @@ runs = [(GAN, {}, True), (GAN, {}, False), (DCGAN, {"filters": 8}, True), (CGAN,
 
 
 def values(model):
-    return [ops.convert_to_numpy(v).astype("float32") for v in model.trainable_weights]
+    # Weights trainable by nature, read whether or not the model is frozen at the moment.
+    return [ops.convert_to_numpy(v).astype("float32") for v in model.variables if v.trainable]
 
 
 def moved(before, model):
