@@ -29,8 +29,9 @@ runs = [(GAN, {}, True), (GAN, {}, False), (DCGAN, {"filters": 8}, True), (CGAN,
 
 
 def values(model):
-    # Weights trainable by nature, read whether or not the model is frozen at the moment.
-    return [ops.convert_to_numpy(v).astype("float32") for v in model.variables if v.trainable]
+    # Every variable, whether or not the model is frozen at the moment (freezing a model also
+    # marks its variables untrainable). No shipped D updates BatchNorm statistics while frozen.
+    return [ops.convert_to_numpy(v).astype("float32") for v in model.variables]
 
 
 def moved(before, model):
