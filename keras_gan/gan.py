@@ -343,9 +343,16 @@ class GAN:
     def predict_in_batches(self, generator_inputs, batch_size=1000):
         """The sampling generator's images for `generator_inputs`, `batch_size` at a time."""
         generator, count = self.sampling_generator(), batch_length(generator_inputs)
+        # G called directly, not predict_on_batch: under a tf.distribute strategy that runs every
+        # replica on the whole batch and returns all their copies, one after the other.
         batches = [
-            generator.predict_on_batch(
-                keras.tree.map_structure(lambda x, s=start: x[s : s + batch_size], generator_inputs)
+            ops.convert_to_numpy(
+                generator(
+                    keras.tree.map_structure(
+                        lambda x, s=start: x[s : s + batch_size], generator_inputs
+                    ),
+                    training=False,
+                )
             )
             for start in range(0, count, batch_size)
         ]
