@@ -280,8 +280,9 @@ def test_tensorflow_checkpoints_resume_across_strategies_and_export():
     assert result["strategy_then_none"] < SAME_WEIGHTS, result
     assert result["none_then_strategy"] < SAME_WEIGHTS, result
     assert result["export"] < 1e-5, result
-    assert result["grids"] == ["0.png", "1.png", "2.png"], result
-    assert result["metrics_rows"] == 3, result  # a header and one row per iteration
+    # The folder trained to 2 under the strategy, then resumed to 4 without: a grid each iteration.
+    assert {f"{iteration}.png" for iteration in range(5)} <= set(result["grids"]), result
+    assert result["metrics_rows"] == 5, result  # a header and one row per iteration
 
 
 def test_tensorflow_batch_that_replicas_cannot_share_is_refused():
