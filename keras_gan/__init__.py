@@ -14,6 +14,7 @@ The files, from the one to read first:
     compiled.py      how an iteration runs: four Keras calls, or the steps traced into one
                      compiled call (TensorFlow, JAX and PyTorch glue)
     penalties.py     gradient penalties (R1, WGAN-GP): the term D's loss gains on every path
+    devices.py       several devices: MirroredStrategy (TF) or DataParallel (JAX) from a count
     runs.py          around the loop: logs, checkpoints, callbacks, the end of a run
     folders.py       which folder a run writes to; numbered folders, resume, overwrite
     callbacks.py     progress bar, grids, loss plot, quality log, TensorBoard; which Keras

@@ -8,6 +8,7 @@ built with, so that `load_gan(path)` (and the `keras-gan` command) can rebuild i
 written atomically, so a crash during a save leaves the previous ones intact.
 """
 
+import contextlib
 import importlib
 import json
 import os
@@ -16,7 +17,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gan import settings
+from keras_gan import compiled, settings
 from keras_gan.files import atomic_path
 
 CHECKPOINT_NAME = "checkpoint.npz"
@@ -66,10 +67,13 @@ def _state_variables(gan):
 
 def build_optimizers(gan):
     """Create the optimizers' moment slots, which Keras otherwise makes at the first step."""
-    for model, frozen in ((gan.discriminator, False), (gan.combined, True)):
-        gan.discriminator.trainable = not frozen
-        if not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)
+    # A GAN built under a tf.distribute strategy makes its slots in that strategy's scope.
+    strategy = compiled.distribution_strategy(gan)
+    with strategy.scope() if strategy else contextlib.nullcontext():
+        for model, frozen in ((gan.discriminator, False), (gan.combined, True)):
+            gan.discriminator.trainable = not frozen
+            if not model.optimizer.built:
+                model.optimizer.build(model.trainable_variables)
     gan.discriminator.trainable = False
 
 

@@ -85,6 +85,13 @@ def build_parser(with_model_flags=False, argv=()):
     )
     if with_model_flags:
         add_model_flags(train, model_classes(argv))
+    train.add_argument(
+        "--devices",
+        type=int,
+        default=1,
+        help="train on N devices: TensorFlow's MirroredStrategy or JAX's DataParallel (on "
+        "TensorFlow a CPU alone is split into N logical devices: for checking, not speed)",
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument(
         "--no-diagnosis",
@@ -178,6 +185,7 @@ def check_train_flags(args):
         "log_interval",
         "eval_interval",
         "image_size",
+        "devices",
     ):
         value = getattr(args, flag)
         if value is not None and value < 1:
@@ -328,40 +336,43 @@ def train_command(args):
     from keras_gan import quiet
 
     quiet.load_keras()  # without TensorFlow's start-up lines
-    from keras_gan import callbacks, checkpoints, folders
+    from keras_gan import callbacks, checkpoints, devices, folders
 
-    if args.resume:
-        folder = args.output_dir or folders.latest_run(folders.DEFAULT_OUTPUT_DIR)
-        description = checkpoints.read_description(checkpoints.checkpoint_path(folder))
-        cls = checkpoints.checkpoint_class(description, folder)
-        if args.model is not None and model_class(args.model) is not cls:
-            raise ValueError(
-                f"{folder}/ holds a {cls.__name__} run; --model {args.model} cannot resume it."
-            )
-        # The checkpoint's settings, with the flags given over them.
-        gan = checkpoints.load_gan(folder, **model_settings(args, cls, cls.__name__.lower()))
-        args.output_dir = folder
-        if hasattr(gan, "measure_quality"):  # a toy run: its own dataset's points again
-            args.dataset = args.dataset or gan.dataset
-            if args.dataset is None:
-                raise ValueError(f"{folder}/ trained on points of its own: it cannot resume here.")
-        args.dataset = args.dataset or "mnist"
-        resolve_run_defaults(args, cls)
-    else:
-        cls = model_class(args.model or "gan")
-        settings = model_settings(args, cls, args.model or "gan")
-        conditional = hasattr(cls, "num_classes")
-        if conditional and args.dataset != "mnist":
-            raise ValueError(
-                f"--model {args.model} trains on labelled digits: use --dataset mnist."
-            )
-        toy = hasattr(cls, "measure_quality")
-        if toy:
-            settings["dataset"] = args.dataset
-        shape = {} if conditional or toy else {"img_shape": image_shape(args)}
-        seed = {} if args.seed is None else {"seed": args.seed}
-        resolve_run_defaults(args, cls)
-        gan = cls(**shape, **settings, **seed)
+    with devices.engine(args.devices):  # the models are built where they train
+        if args.resume:
+            folder = args.output_dir or folders.latest_run(folders.DEFAULT_OUTPUT_DIR)
+            description = checkpoints.read_description(checkpoints.checkpoint_path(folder))
+            cls = checkpoints.checkpoint_class(description, folder)
+            if args.model is not None and model_class(args.model) is not cls:
+                raise ValueError(
+                    f"{folder}/ holds a {cls.__name__} run; --model {args.model} cannot resume it."
+                )
+            # The checkpoint's settings, with the flags given over them.
+            gan = checkpoints.load_gan(folder, **model_settings(args, cls, cls.__name__.lower()))
+            args.output_dir = folder
+            if hasattr(gan, "measure_quality"):  # a toy run: its own dataset's points again
+                args.dataset = args.dataset or gan.dataset
+                if args.dataset is None:
+                    raise ValueError(
+                        f"{folder}/ trained on points of its own: it cannot resume here."
+                    )
+            args.dataset = args.dataset or "mnist"
+            resolve_run_defaults(args, cls)
+        else:
+            cls = model_class(args.model or "gan")
+            settings = model_settings(args, cls, args.model or "gan")
+            conditional = hasattr(cls, "num_classes")
+            if conditional and args.dataset != "mnist":
+                raise ValueError(
+                    f"--model {args.model} trains on labelled digits: use --dataset mnist."
+                )
+            toy = hasattr(cls, "measure_quality")
+            if toy:
+                settings["dataset"] = args.dataset
+            shape = {} if conditional or toy else {"img_shape": image_shape(args)}
+            seed = {} if args.seed is None else {"seed": args.seed}
+            resolve_run_defaults(args, cls)
+            gan = cls(**shape, **settings, **seed)
 
     run_callbacks = []
     if args.eval_interval:

@@ -16,6 +16,8 @@ steps are written in change meaning: `gan.train_on_batch(model, x, y)` runs the 
 backend:
 
 - TensorFlow: one `tf.function`, XLA-compiled when `jit_compile` is on.
+  Built under a `tf.distribute` strategy's scope: every replica runs the steps on its share
+  of each batch inside one `strategy.run`, not XLA-compiled (see `_mirrored_runner`).
 - JAX: Keras' JAX `train_step` is stateless (variables in, new values out). The iteration runs
   inside a `keras.StatelessScope` that maps every variable of the GAN to its traced value, within
   one `jax.jit`; each step reads its model's values from the scope and writes the new ones back.
@@ -85,8 +87,9 @@ def compile_iteration(gan):
     backend = keras.backend.backend()
     jit_compile = resolve_jit_compile(gan, gan.jit_compile)
     # run: the compiled function; names: the logs' names, known once traced; ran_once: it works;
-    # four_calls: it could not run, so the iteration runs as the Keras calls (the setting stays).
-    state = {"run": None, "names": None, "ran_once": False, "four_calls": False}
+    # four_calls: it could not run, so the iteration runs as the Keras calls (the setting stays);
+    # strategy: the tf.distribute strategy the models were built under, if any.
+    state = {"run": None, "names": None, "ran_once": False, "four_calls": False, "strategy": None}
 
     def traced_iteration(steps, batches):
         """train_iteration with `steps` as its primitives; the logs as one vector (one transfer)."""
@@ -101,14 +104,20 @@ def compile_iteration(gan):
             ops.convert_to_tensor, (real_batches, d_generator_inputs, g_generator_inputs)
         )
         if state["run"] is None:
-            build_training_state(gan, batches)
+            strategy = state["strategy"] = distribution_strategy(gan)
+            with strategy.scope() if strategy else contextlib.nullcontext():
+                build_training_state(gan, batches)
             if backend == "jax":
                 state["run"] = _jax_runner(gan, traced_iteration, jit_compile)
+            elif strategy is not None:
+                state["run"] = _mirrored_runner(strategy, traced_iteration)
             elif backend == "tensorflow":
                 state["run"] = _tensorflow_runner(traced_iteration, jit_compile)
             else:  # torch and any other stateful backend: the same steps, eagerly
                 state["run"] = lambda batches: traced_iteration(StatefulSteps(), batches)
-        if state["ran_once"] or backend not in ("tensorflow", "jax"):
+        # Under a tf.distribute strategy a failed call may leave the replicas' collectives
+        # aborted ("restart your program"): the error is raised, not answered by four calls.
+        if state["ran_once"] or state["strategy"] or backend not in ("tensorflow", "jax"):
             vector = state["run"](batches)
         else:
             try:
@@ -280,6 +289,74 @@ def _tensorflow_runner(traced_iteration, jit_compile):
         return concrete[signature](batches)
 
     return run
+
+
+def distribution_strategy(gan):
+    """The tf.distribute strategy the GAN's models were built under (`with strategy.scope():`),
+    or None. Every model must have been built under the same one."""
+    if keras.backend.backend() != "tensorflow":
+        return None
+    # Keras records the strategy a model is created under; a model made outside any has None.
+    strategies = {
+        id(model): getattr(model, "_distribute_strategy", None) for model in gan_models(gan)
+    }
+    distinct = {id(strategy): strategy for strategy in strategies.values()}
+    if len(distinct) > 1:
+        raise ValueError(
+            "The GAN's models were built under different tf.distribute strategies (or some under "
+            "none): build the whole GAN inside one `with strategy.scope():`."
+        )
+    return next(iter(distinct.values()), None)
+
+
+def replicas(gan):
+    """How many replicas one iteration runs on: the strategy's, or 1."""
+    strategy = distribution_strategy(gan)
+    return strategy.num_replicas_in_sync if strategy is not None else 1
+
+
+def _mirrored_runner(strategy, traced_iteration):
+    """The iteration on every replica of a tf.distribute strategy, each on its share of the batch.
+
+    Each replica runs the same traced steps on 1/N of every batch; Keras' train_step divides each
+    replica's loss by N and its optimizer sums the gradients over the replicas (an all-reduce), so
+    the update is the one of the whole batch. The logs are the mean over the replicas. Not
+    XLA-compiled: the all-reduce inside the step is no XLA operation on MirroredStrategy.
+    """
+    import tensorflow as tf
+
+    count = strategy.num_replicas_in_sync
+
+    @tf.function
+    def step(shards):
+        per_replica = strategy.run(
+            lambda shard: traced_iteration(StatefulSteps(), shard), args=(shards,)
+        )
+        return strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica, axis=None)
+
+    def share(x, context):
+        size = int(x.shape[0]) // count
+        start = context.replica_id_in_sync_group * size
+        return x[start : start + size]
+
+    def run(batches):
+        rows = batch_length(batches)
+        if rows % count:
+            raise ValueError(
+                f"A batch of {rows} cannot be shared evenly by {count} replicas: use a batch_size "
+                f"that is a multiple of {count}."
+            )
+        shards = strategy.experimental_distribute_values_from_function(
+            lambda context: keras.tree.map_structure(lambda x: share(x, context), batches)
+        )
+        with strategy.scope():
+            return step(shards)
+
+    return run
+
+
+def batch_length(batches):
+    return int(keras.tree.flatten(batches)[0].shape[0])
 
 
 def _jax_runner(gan, traced_iteration, jit_compile):

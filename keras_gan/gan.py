@@ -373,13 +373,23 @@ class GAN:
     def predict_in_batches(self, generator_inputs, batch_size=1000):
         """The sampling generator's images for `generator_inputs`, `batch_size` at a time."""
         generator, count = self.sampling_generator(), batch_length(generator_inputs)
+        # G called directly, not predict_on_batch: under a tf.distribute strategy that runs every
+        # replica on the whole batch and returns all their copies, one after the other.
         batches = [
-            generator.predict_on_batch(
-                keras.tree.map_structure(lambda x, s=start: x[s : s + batch_size], generator_inputs)
+            ops.convert_to_numpy(
+                generator(
+                    keras.tree.map_structure(
+                        lambda x, s=start: x[s : s + batch_size], generator_inputs
+                    ),
+                    training=False,
+                )
             )
             for start in range(0, count, batch_size)
         ]
-        return np.concatenate(batches) if batches else np.zeros((0, *self.img_shape), "float32")
+        if not batches:
+            return np.zeros((0, *self.img_shape), "float32")
+        # float32 whatever the precision policy: under mixed_bfloat16 G outputs bfloat16.
+        return np.concatenate(batches).astype("float32", copy=False)
 
     def sampling_generator(self):
         """The generator samples come from: G, or its average (ema_momentum, averaging.py)."""

@@ -29,7 +29,9 @@ class FreezeSafeBatchNormalization(layers.BatchNormalization):
         inputs = ops.cast(inputs, compute_dtype)
         axis = self.axis % len(inputs.shape)
         reduction_axes = [index for index in range(len(inputs.shape)) if index != axis]
-        mean, variance = ops.moments(inputs, axes=reduction_axes)
+        # Under tf.distribute, `synchronized=True` takes the statistics of the whole global batch,
+        # as the stock layer's own training path does.
+        mean, variance = ops.moments(inputs, axes=reduction_axes, synchronized=self.synchronized)
         outputs = ops.batch_normalization(
             inputs,
             mean=mean,

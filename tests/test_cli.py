@@ -170,6 +170,7 @@ def test_help_reads_well():
         "--r1-gamma",
         "--ema-momentum",
         "--fakes-in-training-mode",
+        "--devices",
     ):
         assert flag in result.stdout
 
