@@ -58,15 +58,15 @@ import arithmetic  # noqa: E402  benchmarks/arithmetic.py, beside this script
 import keras  # noqa: E402
 import reference_loops  # noqa: E402
 
-from keras_gan import CGAN, DCGAN, GAN, LSGAN, WGAN, WGANGP, compiled, datasets  # noqa: E402
+import keras_gan  # noqa: E402
+from keras_gan import compiled, datasets  # noqa: E402
 
+# The models this version of the package has (a --baseline checkout may lack the newer ones).
+MODEL_CLASSES = dict(
+    mlp="GAN", dcgan="DCGAN", cgan="CGAN", lsgan="LSGAN", wgan="WGAN", wgangp="WGANGP"
+)
 MODELS = {
-    "mlp": GAN,
-    "dcgan": DCGAN,
-    "cgan": CGAN,
-    "lsgan": LSGAN,
-    "wgan": WGAN,
-    "wgangp": WGANGP,
+    name: getattr(keras_gan, cls) for name, cls in MODEL_CLASSES.items() if hasattr(keras_gan, cls)
 }
 LABELS = {
     "train": "train()",
