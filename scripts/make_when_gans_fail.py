@@ -153,8 +153,10 @@ plt.xlabel("iteration"); plt.ylabel("norm of G's gradient"); plt.legend(); plt.s
 D learning 10x as fast as G (`failures.STRONG_DISCRIMINATOR`). First D wins: D(x) near 1,
 D(G(z)) near 0, G's loss far above the healthy run's. Then G, pushed hard by a D it cannot
 fool, hops to whatever D calls real at the moment, all its noise at once: the samples show a
-few digits, **mode collapse**. The diagnosis reads 500 samples with the classifier shipped in
-`keras_gan.metrics` (as `keras-gan evaluate` does) every 1000 iterations.""",
+few digits, **mode collapse**, for a while: measured, it spreads back to 9 digits by iteration
+2000. The diagnosis can read 500 samples with the classifier shipped in `keras_gan.metrics` every
+1000 iterations (`callbacks=[Diagnosis(checks=diagnosis.CHECKS)]`); it does not by default,
+because at iteration 1000 a healthy LSGAN shows as few digits. `keras-gan evaluate` reads them.""",
     ),
     (
         "code",
