@@ -272,6 +272,14 @@ def add_model_flags(train, classes):
     train.set_defaults(model_flags=list(flags))
 
 
+def takes(cls, name):
+    """Whether `cls` declares the setting `name` and does not refuse it."""
+    from keras_gan.settings import declared_settings
+
+    setting = declared_settings(cls).get(name)
+    return setting is not None and setting.refusal is None
+
+
 def model_settings(args, cls, model):
     """The model settings given on the command line (only those given), checked against `cls`."""
     from keras_gan.settings import declared_settings
@@ -282,7 +290,7 @@ def model_settings(args, cls, model):
         if value is None:
             continue
         if name not in declared:  # (a refused one is refused, saying why, by the model itself)
-            having = [m for m in MODELS if m != "mlp" and name in declared_settings(model_class(m))]
+            having = [m for m in MODELS if m != "mlp" and takes(model_class(m), name)]
             flag = "--" + name.replace("_", "-")
             raise ValueError(f"{flag} applies to --model {'/'.join(having)} only, not {model}.")
         check = declared[name].check
