@@ -9,10 +9,10 @@ is the critic's estimate of the distance between real and fake digits.
 """
 
 from keras_gan import WGANGP
-from keras_gan.cli import errors_in_one_line, example_parser
 from keras_gan.datasets import load_mnist
+from keras_gan.script import command_line, errors_in_one_line
 
-args = example_parser(
+args = command_line(
     __doc__, iterations=5000, batch_size=32, sample_interval=200, output_dir="images/mnist_wgan_gp"
 ).parse_args()
 
