@@ -3,7 +3,7 @@
     KERAS_BACKEND=jax python benchmarks/profile_iteration.py --data-dir ../shared/data/mnist \
         --batch-size 128
 
-Runs `GAN.run_iteration` (the one compiled call, as train() runs it) under `jax.profiler`, adds
+Runs `compiled.run_iteration` (the one compiled call, as train() runs it) under `jax.profiler`, adds
 up the time XLA's CPU runtime spends in each operation of the compiled program, and sorts the
 operations by what they compute, read from the program itself (its HLO): matrix products (dots
 and convolutions, alone or fused with what follows them), the optimizers' updates (the

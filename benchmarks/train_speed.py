@@ -124,7 +124,7 @@ class OurTrain:
 
 
 class BareSteps:
-    """train()'s iterations in a plain loop: `gan.run_iteration`, without train()'s callbacks."""
+    """train()'s iterations in a plain loop: `compiled.run_iteration`, no train() callbacks."""
 
     def __init__(self, gan, data, batch_size):
         self.gan, self.data, self.batch_size = gan, gan.check_data(data), batch_size
