@@ -19,8 +19,9 @@ from keras_gan.gan import GAN
 class ClassicFreezeGAN(GAN):
     """The 2018 freeze as written: D frozen once, before `combined` is compiled, and never again
     unfrozen. Keras 2 read `trainable` at compile(), so D still trained in its own step; Keras 3
-    reads it when the step runs, so D's weights never change (Keras warns once: "The model does
-    not have any trainable weights"). The fix is the line GAN.train_discriminator starts with.
+    reads it when the step runs, so D's weights never change (on TensorFlow and PyTorch Keras warns
+    once, "The model does not have any trainable weights"; on JAX it is silent). The fix is the
+    line GAN.train_discriminator starts with.
     """
 
     def __init__(self, **settings):

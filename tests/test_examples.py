@@ -14,13 +14,12 @@ from keras_gan.plots import grid_paths
 
 REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TENSORFLOW_LOG_LINE = re.compile(r"^([IWEF]\d{4} |WARNING: All log messages before absl)")
-MNIST_EXAMPLES = [
-    "mnist_mlp_gan.py",
-    "mnist_dcgan.py",
-    "mnist_cgan.py",
-    "mnist_lsgan.py",
-    "mnist_wgan.py",
-]
+# Every MNIST example, found rather than listed, so a new one cannot be left out.
+MNIST_EXAMPLES = sorted(
+    name
+    for name in os.listdir(os.path.join(REPOSITORY_ROOT, "examples"))
+    if name.startswith("mnist_")
+)
 
 
 def run_example(name, *arguments, cwd, env=None):
@@ -52,6 +51,7 @@ def test_mnist_example_trains_and_saves_grids(script, mnist_data_dir, tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    assert len(MNIST_EXAMPLES) >= 6  # the MLP, DCGAN, CGAN, LSGAN, WGAN and WGAN-GP examples
     assert [os.path.basename(p) for p in grid_paths(str(output))] == ["0.png", "2.png", "4.png"]
     for name in ("progress.gif", "checkpoint.npz", "generator.keras", "metrics.csv"):
         assert (output / name).exists(), name

@@ -5,6 +5,7 @@ tests/test_diagnosis.py (marked slow)."""
 
 import warnings
 
+import keras
 import numpy as np
 import pytest
 from keras import ops
@@ -36,7 +37,9 @@ def unchanged(before, model):
 
 
 @pytest.mark.parametrize("one_call", [True, False], ids=["one_call", "four_calls"])
-def test_the_2018_freeze_never_trains_the_discriminator_and_keras_warns(tmp_path, one_call):
+def test_the_2018_freeze_never_trains_the_discriminator_and_keras_warns_if_it_can(
+    tmp_path, one_call
+):
     gan = ClassicFreezeGAN(**TINY, compile_iteration=one_call)
     d_before, g_before = weights(gan.discriminator), weights(gan.generator)
     with warnings.catch_warnings(record=True) as caught:
@@ -47,7 +50,9 @@ def test_the_2018_freeze_never_trains_the_discriminator_and_keras_warns(tmp_path
     assert unchanged(d_before, gan.discriminator)  # the bug: D never learns
     assert not unchanged(g_before, gan.generator)  # while G trains against the fixed D
     assert all(np.isfinite(history["d_loss"]))
-    assert any("does not have any trainable weights" in str(w.message) for w in caught)
+    warned = any("does not have any trainable weights" in str(w.message) for w in caught)
+    # Keras' TensorFlow and PyTorch trainers warn; its JAX trainer says nothing (Keras 3.15).
+    assert warned is (keras.backend.backend() != "jax")
     assert gan.compile_iteration is one_call  # refused by neither path: no fallback to four calls
 
 

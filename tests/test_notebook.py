@@ -435,7 +435,7 @@ class RecordingDisplay:
 
 
 class FakeGAN:
-    """What LivePlot reads of the GAN: its iteration, folder, sample grid, D's target for real."""
+    """What LivePlot reads of the GAN: iteration, folder, sample picture, D's target for real."""
 
     real_target = 1.0
 
@@ -444,6 +444,11 @@ class FakeGAN:
 
     def sample_grid(self):
         return np.linspace(-1, 1, 25 * 28 * 28).reshape(25, 28, 28, 1), 5
+
+    def sample_picture(self, scale=3):
+        from keras_gan import plots
+
+        return plots.grid_image(*self.sample_grid(), scale=scale)
 
 
 @pytest.fixture
