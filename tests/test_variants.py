@@ -315,49 +315,5 @@ def test_a_variant_and_an_architecture_combine_by_inheritance(tmp_path):
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Real MNIST: a short run moves each variant toward real digits.
-
-
-def pixel_histogram_distance(samples, data):
-    """L1 distance of the 4-bin pixel histograms of samples and real images, both in [-1, 1]."""
-
-    def histogram(images):
-        return np.histogram(images, bins=4, range=(-1, 1))[0] / images.size
-
-    return np.abs(histogram(samples) - histogram(data)).sum()
-
-
-# Iterations each variant needs to move clearly: LSGAN starts slower, WGAN's clipped critic learns
-# the pixel histogram first (measured 2026-11-29: LSGAN Frechet 223 -> 221 at 600, 144 at 1500).
-@pytest.mark.slow
-@pytest.mark.parametrize("variant, iterations", [(CGAN, 600), (LSGAN, 1500), (WGAN, 600)])
-def test_short_real_run_moves_each_variant_toward_mnist(
-    variant, iterations, mnist_data_dir, tmp_path
-):
-    from keras_gan.datasets import to_float
-    from keras_gan.metrics import evaluate_gan
-
-    reference = load_mnist(mnist_data_dir, split="test")[:1000]
-    gan = variant(seed=0)
-    data = load_mnist(mnist_data_dir, with_labels=variant is CGAN)
-    images = to_float(reference)
-    before = evaluate_gan(gan, reference, 1000)
-    before_histogram = pixel_histogram_distance(
-        gan.generate(1000, seed=1, **labels_for(gan)), images
-    )
-    gan.train(
-        iterations=iterations, data=data, output_dir=tmp_path, sample_interval=iterations, verbose=0
-    )
-    after = evaluate_gan(gan, reference, 1000)
-    after_histogram = pixel_histogram_distance(
-        gan.generate(1000, seed=1, **labels_for(gan)), images
-    )
-    assert after["frechet_distance"] < 0.8 * before["frechet_distance"], (before, after)
-    assert after_histogram < 0.5 * before_histogram, (before_histogram, after_histogram)
-    if variant is CGAN:  # it draws the digit it is asked for far more often than chance (10%)
-        assert after["conditional_accuracy"] > 0.3, after
-
-
-def labels_for(gan):
-    return {"labels": np.arange(1000) % 10} if getattr(gan, "num_classes", None) else {}
+# The variants' real MNIST runs, at the README's lengths, are in tests/test_diagnosis.py: one run
+# each, checked there for both quality and a silent diagnosis.
