@@ -92,6 +92,7 @@ class TorchDCGAN:
         self, latent_dim=100, filters=64, channels=1, learning_rate=2e-4, beta_1=0.5, seed=None
     ):
         self.latent_dim = latent_dim
+        self.img_shape = (28, 28, channels)  # what keras_gan.metrics checks before it measures
         self.rng = np.random.default_rng(seed)  # the batches and the noise, as keras_gan's GAN.rng
         self.iteration = 0
         weights_rng = torch.Generator()
