@@ -74,8 +74,8 @@ EXPLANATIONS = {
     ),
     "mode_collapse": (
         "G maps most of its noise to a few modes (digits) that fool D for now",
-        "equal learning rates for G and D (a D 10x faster collapses the MLP GAN), "
-        "fakes_in_training_mode=True, or a conditional GAN (CGAN)",
+        "equal learning rates for G and D (10x apart collapses the MLP GAN's digits, and "
+        "ToyGAN's ring), fakes_in_training_mode=True, packing (PacGAN), or a conditional GAN",
     ),
 }
 

@@ -4,6 +4,7 @@
     ClassicFreezeGAN(seed=0).train(iterations=200)     # D's weights never change
     GAN(**STRONG_DISCRIMINATOR).train(iterations=1000)  # D wins, then G collapses to few digits
     GAN(**STRONG_GENERATOR).train(iterations=1000)     # D overwhelmed, below chance
+    ToyGAN(**RING_MODE_COLLAPSE).train(iterations=1000)  # G's noise all on one point of the ring
 
 Each runs on both paths (one compiled call and the four Keras calls) and every backend, and the
 diagnosis that is on in every run (keras_gan/diagnosis.py) names each one. The notebook
@@ -103,3 +104,9 @@ MODE_COLLAPSE = STRONG_DISCRIMINATOR  # on MNIST, the too-strong D is what colla
 # The opposite: G learning 10x as fast as D overwhelms it. Measured: D's accuracy 0.40-0.45,
 # below chance, from iteration 500, with D(G(z)) above D(x): the diagnosis says D is not learning.
 STRONG_GENERATOR = {"generator_learning_rate": 2e-3}
+
+# On the ring (ToyGAN, whose rate is 1e-3), G learning 10x as fast as D folds all its noise onto
+# one point. Measured at iteration 1000, seeds 0, 1 and 2: 0 of 8 modes each, D's accuracy
+# 0.88-0.95 (seed 0 had all its points on one mode at 750): mode collapse, which the diagnosis
+# names. With equal rates seed 2 captures 8 of 8 (89% high quality) by then.
+RING_MODE_COLLAPSE = {"generator_learning_rate": 1e-2}

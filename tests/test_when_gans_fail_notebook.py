@@ -53,4 +53,6 @@ def test_the_notebook_runs_twice_in_one_folder_showing_each_failure(
         assert "freeze_fixed: no diagnosis" in text
         assert "PlainBatchNormDCGAN" in text and "differ by 0.0000" in text
         assert "checks passed." in text and "FAIL" not in text
+        for ring in ("ring_G_10x_faster", "ring_equal_rates"):  # the ring's section drew both
+            assert f"{ring}: " in text and " of 8 modes captured" in text
     assert sorted(os.listdir(tmp_path / "when_gans_fail_runs"))[:2] == ["GAN", "SaturatingGAN"]
