@@ -29,8 +29,10 @@ Variants (the references are in reference_loops.py):
                    "auto"), verbose=0, with its standard callbacks (grids, loss plot, metrics log)
   train() no-jit   the same without XLA (jit_compile=False): what XLA is worth on this backend
   train() 4 calls  the same with compile_iteration=False: the four Keras calls of the classic code
-  train() R1      the same with the R1 gradient penalty (r1_gamma=10): the column train/R1 is
+  train() R1       the same with the R1 gradient penalty (r1_gamma=10): the column train/R1 is
                    how many times an iteration without the penalty fits in one with it
+  train() no GP    wgangp only: the same critic steps without its gradient penalty (penalty_weight
+                   refuses 0); no GP/train is what the penalty costs, as train/R1 for R1
   bare steps       compiled.run_iteration in a plain loop, no callbacks: what the callbacks cost
   seed loop        the 2018 Keras-GAN loop (mlp, dcgan)
   fused TF XLA     the TensorFlow tutorial's fused step (mlp: plain TF, beside any backend;
@@ -73,6 +75,7 @@ LABELS = {
     "train-no-jit": "train() no-jit",
     "train-4-calls": "train() 4 calls",
     "train-r1": "train() R1",
+    "train-no-gp": "train() no GP",
     "bare": "bare steps",
     "seed": "seed loop",
     "fused": "fused TF XLA",
@@ -155,6 +158,18 @@ def make_gan(model, **settings):
     return MODELS[model](seed=0, **settings)
 
 
+def wgangp_without_penalty():
+    """A WGANGP whose critic steps give no penalty points: the same wrapped critic, Adam and 5
+    critic steps, so beside the WGANGP only the penalty differs. Made here, not at import: a
+    --baseline checkout may have no WGANGP."""
+
+    class WGANGPNoPenalty(MODELS["wgangp"]):
+        def penalty_points(self, real_batch, fake_batch):
+            return None
+
+    return WGANGPNoPenalty(seed=0)
+
+
 class Data:
     """MNIST as each loop takes it: uint8 for train() (labels too for the CGAN), float32 in [-1, 1]
     for the reference loops (scaled once, as the 2018 code did)."""
@@ -198,6 +213,13 @@ def make_runners(model, batch_size, variants, data):
             else:
                 runners[variant] = OurTrain(
                     make_gan(model, r1_gamma=10.0), data.for_model(model), batch_size
+                )
+        elif variant == "train-no-gp":
+            if model != "wgangp":
+                notes.append(f"{model}: no 'no GP' row (wgangp only; R1 is the train() R1 row)")
+            else:
+                runners[variant] = OurTrain(
+                    wgangp_without_penalty(), data.for_model(model), batch_size
                 )
         elif variant == "bare":
             runners[variant] = BareSteps(make_gan(model), data.for_model(model), batch_size)
@@ -517,6 +539,7 @@ def print_tables(results, counts, variants, backends, notes, args):
         "train/torch",
         "train/4 calls",
         "train/R1",
+        "no GP/train",
         *(["train/baseline"] if args.baseline else []),
     ]
     table = []
@@ -546,6 +569,7 @@ def print_tables(results, counts, variants, backends, notes, args):
                     ratio(rates["torch"]),
                     ratio(rates["train-4-calls"]),
                     ratio(rates["train-r1"]),
+                    ratio(rates["train"], train=rates["train-no-gp"]),
                     *(
                         [ratio(row.get(f"{backend}@baseline", {}).get("train"))]
                         if args.baseline

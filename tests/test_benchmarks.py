@@ -1,11 +1,14 @@
 """The benchmarks run and print what they measure: smoke runs, not measurements (speed is never
 asserted in tests: this machine is shared and noisy)."""
 
+import importlib
 import importlib.util
+import math
 import os
 import re
 import subprocess
 import sys
+import types
 
 import keras
 import numpy as np
@@ -75,6 +78,92 @@ def test_train_speed_prints_side_by_side_table(mnist_data_dir):
         lowest = (multiply_adds - 0.0005) * (rate - 0.05) - 0.05
         highest = (multiply_adds + 0.0005) * (rate + 0.05) + 0.05
         assert lowest <= float(speed) <= highest, (speed, multiply_adds, rate)
+
+
+def import_benchmark(name):
+    sys.path.insert(0, os.path.join(REPOSITORY_ROOT, "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
+
+
+def markdown_rows(stdout):
+    """The printed Markdown table: {model: {column: cell}}."""
+    lines = [line for line in stdout.splitlines() if line.startswith("| ")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = [
+        dict(zip(header, (cell.strip() for cell in line.strip("|").split("|"))))
+        for line in lines[1:]
+    ]
+    return {row["model"]: row for row in rows}
+
+
+def test_train_speed_prints_what_r1_costs(mnist_data_dir):
+    command = [
+        sys.executable,
+        os.path.join(REPOSITORY_ROOT, "benchmarks", "train_speed.py"),
+        "--data-dir",
+        mnist_data_dir,
+        "--models",
+        "mlp",
+        "--batch-sizes",
+        "8",
+        "--variants",
+        "train,train-r1,train-no-gp",
+        "--iterations",
+        "2",
+        "--repeats",
+        "1",
+    ]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    row = markdown_rows(result.stdout)["mlp"]
+    assert float(row["train()"]) > 0 and float(row["train() R1"]) > 0, row
+    cost = float(re.fullmatch(r"([\d.]+)x", row["train/R1"]).group(1))
+    assert math.isfinite(cost) and cost > 0, row
+    # the MLP has no built-in penalty to switch off: no "no GP" column or ratio, and a note says why
+    assert "train() no GP" not in row and row["no GP/train"] == "-", row
+    assert "note: mlp: no 'no GP' row (wgangp only; R1 is the train() R1 row)" in result.stdout
+
+
+def test_penalty_ratios_are_time_with_the_penalty_over_time_without(capsys):
+    train_speed = import_benchmark("train_speed")
+    # Made-up rates, two rounds each: the penalty halves the rate in one round, thirds it in the
+    # other, so each ratio is 2.5x (2.00-3.00) if taken the right way round, 0.42x if inverted.
+    results = {
+        ("mlp", 8): {"tensorflow": {"train": [30.0, 40.0], "train-r1": [10.0, 20.0]}},
+        ("wgangp", 8): {"tensorflow": {"train": [10.0, 20.0], "train-no-gp": [30.0, 40.0]}},
+    }
+    args = types.SimpleNamespace(repeats=2, iterations=5, baseline=None)
+    variants = ["train", "train-r1", "train-no-gp"]
+    train_speed.print_tables(results, {}, variants, ["tensorflow"], [], args)
+    rows = markdown_rows(capsys.readouterr().out)
+    for model, column in (("mlp", "train/R1"), ("wgangp", "no GP/train")):
+        median, lowest, highest = map(
+            float, re.fullmatch(r"([\d.]+)x \(([\d.]+)-([\d.]+)\)", rows[model][column]).groups()
+        )
+        assert (median, lowest, highest) == pytest.approx((2.5, 2.0, 3.0), abs=0.006), rows[model]
+
+
+def test_wgangp_without_penalty_differs_from_wgangp_in_its_penalty_alone(mnist_data_dir):
+    train_speed = import_benchmark("train_speed")
+    from keras_gan.penalties import PenalizedDiscriminator
+
+    runners, notes = train_speed.make_runners(
+        "wgangp", 8, ["train", "train-r1", "train-no-gp"], train_speed.Data(mnist_data_dir)
+    )
+    assert list(runners) == ["train", "train-no-gp"], runners
+    with_penalty, without = runners["train"].gan, runners["train-no-gp"].gan
+    batch = np.zeros((8, 28, 28, 1), "float32")
+    assert with_penalty.penalty_points(batch, batch) is not None
+    assert without.penalty_points(batch, batch) is None
+    # the same wrapped critic, optimizer and critic steps: only the penalty is missing
+    for gan in (with_penalty, without):
+        assert isinstance(gan.discriminator, PenalizedDiscriminator)
+    assert without.get_config() == with_penalty.get_config()
+    assert "wgangp: no R1 row (refused: wgangp takes no r1_gamma)" in notes, notes
 
 
 @pytest.mark.slow
