@@ -101,10 +101,17 @@ def assert_same_training(four_calls, one_call, four_logs, one_logs, start):
                 f"{name}[{index}] {a.shape}: the paths differ by {difference:.3g}, training "
                 f"moved it by {change:.3g}"
             )
-    for a, b in zip(four_logs, one_logs):
-        assert set(a) == set(b)
-        for key in a:
-            np.testing.assert_allclose(b[key], a[key], rtol=2e-3, atol=1e-5, err_msg=key)
+    # The logs follow the weights: each may differ by the same fraction of how far it moved over
+    # the run. A relative tolerance alone means nothing where a log nearly cancels: WGAN's critic
+    # loss is a difference of two near-equal means (-0.0032 at 3 iterations, where the last bits
+    # made the paths differ by 2.5e-5 once on a busy machine).
+    assert [set(logs) for logs in one_logs] == [set(logs) for logs in four_logs]
+    for key in four_logs[0]:
+        expected = np.array([float(logs[key]) for logs in four_logs])
+        got = np.array([float(logs[key]) for logs in one_logs])
+        moved = np.abs(expected - expected[0]).max()
+        allowed = 1e-5 + RELATIVE_TO_CHANGE * moved
+        np.testing.assert_allclose(got, expected, rtol=2e-3, atol=allowed, err_msg=key)
 
 
 MODELS = {
