@@ -17,27 +17,21 @@ import pytest
 REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.mark.slow
-def test_train_speed_prints_side_by_side_table(mnist_data_dir):
-    command = [
-        sys.executable,
-        os.path.join(REPOSITORY_ROOT, "benchmarks", "train_speed.py"),
-        "--data-dir",
-        mnist_data_dir,
-        "--models",
-        "mlp",
-        "--batch-sizes",
-        "8",
-        "--variants",
-        "train,seed,fused",
-        "--iterations",
-        "3",
-        "--repeats",
-        "1",
-    ]
+def run_train_speed(mnist_data_dir, variants, iterations):
+    """benchmarks/train_speed.py on the MLP at batch 8, one round: its finished process."""
+    script = os.path.join(REPOSITORY_ROOT, "benchmarks", "train_speed.py")
+    options = ["--models", "mlp", "--batch-sizes", "8", "--variants", variants]
+    options += ["--iterations", str(iterations), "--repeats", "1", "--data-dir", mnist_data_dir]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    command = [sys.executable, script, *options]
     result = subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.mark.slow
+def test_train_speed_prints_side_by_side_table(mnist_data_dir):
+    result = run_train_speed(mnist_data_dir, "train,seed,fused", iterations=3)
     lines = result.stdout.splitlines()
     header = [
         cell.strip()
@@ -100,25 +94,7 @@ def markdown_rows(stdout):
 
 
 def test_train_speed_prints_what_r1_costs(mnist_data_dir):
-    command = [
-        sys.executable,
-        os.path.join(REPOSITORY_ROOT, "benchmarks", "train_speed.py"),
-        "--data-dir",
-        mnist_data_dir,
-        "--models",
-        "mlp",
-        "--batch-sizes",
-        "8",
-        "--variants",
-        "train,train-r1,train-no-gp",
-        "--iterations",
-        "2",
-        "--repeats",
-        "1",
-    ]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_train_speed(mnist_data_dir, "train,train-r1,train-no-gp", iterations=2)
     row = markdown_rows(result.stdout)["mlp"]
     assert float(row["train()"]) > 0 and float(row["train() R1"]) > 0, row
     cost = float(re.fullmatch(r"([\d.]+)x", row["train/R1"]).group(1))
