@@ -1,6 +1,6 @@
 """Train a conditional GAN on MNIST: ask it for a digit. Grids show one digit per row.
 
-    python examples/mnist_cgan.py --iterations 5000       # each row its digit, in a few minutes
+    python examples/mnist_cgan.py --iterations 2000       # each row its digit, in minutes (a DCGAN)
     python examples/mnist_cgan.py --data-dir ../shared/data/mnist
 
 Both networks are given the label: G draws the digit it is asked for, D judges (image, label)
@@ -12,7 +12,7 @@ from keras_gan.datasets import load_mnist
 from keras_gan.script import command_line, errors_in_one_line
 
 args = command_line(
-    __doc__, iterations=5000, batch_size=32, sample_interval=200, output_dir="images/mnist_cgan"
+    __doc__, iterations=2000, batch_size=32, sample_interval=200, output_dir="images/mnist_cgan"
 ).parse_args()
 
 with errors_in_one_line():  # no network, a missing folder, a bad flag: one line, not a traceback

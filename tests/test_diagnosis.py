@@ -211,12 +211,13 @@ def mnist(mnist_data_dir):
     return load_mnist(mnist_data_dir)
 
 
-# One run per shipped model at its README length (each takes minutes, so it is checked twice):
+# One run per shipped model at its README length (the convolutional DCGAN and CGAN 2000, the MLPs
+# 5000; minutes each, so each run is checked for both):
 # the diagnosis that watched it said nothing, and it moved its samples toward MNIST.
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "name, iterations",
-    [("GAN", 5000), ("DCGAN", 2000), ("CGAN", 5000), ("LSGAN", 5000), ("WGAN", 5000)],
+    [("GAN", 5000), ("DCGAN", 2000), ("CGAN", 2000), ("LSGAN", 5000), ("WGAN", 5000)],
 )
 def test_the_readmes_runs_of_the_shipped_models_move_toward_mnist_and_give_no_diagnosis(
     tmp_path, mnist_data_dir, name, iterations
