@@ -251,7 +251,7 @@ def test_the_readmes_runs_of_the_shipped_models_move_toward_mnist_and_give_no_di
         ("STRONG_DISCRIMINATOR", 1000, "mode_collapse"),
         ("STRONG_GENERATOR", 1000, "discriminator_not_learning"),  # accuracy 0.41 at 500
         ("ClassicFreezeGAN", 200, "discriminator_not_learning"),
-        ("PlainBatchNormDCGAN", 2000, "discriminator_winning"),  # DESIGN.md: D at 100% by 2000
+        ("PlainBatchNormDCGAN", 1000, "discriminator_winning"),  # measured: fires at 500, seed 0
     ],
 )
 def test_each_induced_failure_is_diagnosed_by_name(
