@@ -58,7 +58,7 @@ def first(rows, condition):
     return next((row for row in rows if condition(row)), None)
 
 
-def run(dataset, model, seed, iterations, eval_interval, settings):
+def run(dataset, model, seed, iterations, eval_interval, settings, batch_size=256):
     import keras_gan
 
     gan = getattr(keras_gan, {"toy": "ToyGAN", "pacgan": "PacGAN"}[model])(
@@ -68,6 +68,7 @@ def run(dataset, model, seed, iterations, eval_interval, settings):
     with tempfile.TemporaryDirectory() as folder:
         gan.train(
             iterations=iterations,
+            batch_size=batch_size,
             sample_interval=1000,
             output_dir=os.path.join(folder, "run"),
             checkpoint_interval=iterations,
@@ -89,6 +90,7 @@ def run(dataset, model, seed, iterations, eval_interval, settings):
         "model": model,
         "seed": seed,
         "settings": settings,
+        "batch_size": batch_size,
         "iterations_per_second": round(rows[-1]["iteration"] / rows[-1]["seconds"], 2),
         "all_modes_at": every and (every["iteration"], every["seconds"]),
         "aim_at": aim and (aim["iteration"], aim["seconds"]),
@@ -114,13 +116,17 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--iterations", type=int, default=5000)
     parser.add_argument("--eval-interval", type=int, default=250)
+    parser.add_argument("--batch-size", type=int, default=256, help="ToyGAN.train's default: 256")
     parser.add_argument("--settings", type=json.loads, default={}, help="JSON, e.g. model settings")
     args = parser.parse_args()
     results = []
     for spec in args.runs:
         dataset, model = spec.split(":")
         for seed in args.seeds:
-            result = run(dataset, model, seed, args.iterations, args.eval_interval, args.settings)
+            result = run(
+                dataset, model, seed, args.iterations, args.eval_interval, args.settings,
+                args.batch_size,
+            )  # fmt: skip
             print(json.dumps(result), flush=True)
             results.append(result)
     print(

@@ -88,94 +88,129 @@ def plane_extent(real_points, margin=0.25):
     return centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half
 
 
-def draw_game(axes, gan, real, fakes, extent, arrows=ARROWS):
-    """D's heat map and 0.5 contour, the points, and G's pushes on `axes`."""
-    xs = np.linspace(extent[0], extent[1], HEAT_RESOLUTION)
-    ys = np.linspace(extent[2], extent[3], HEAT_RESOLUTION)
-    lattice = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2).astype("float32")
-    verdicts = gan.discriminator_verdicts(lattice).reshape(HEAT_RESOLUTION, HEAT_RESOLUTION)
-    axes.imshow(
-        verdicts,
-        extent=extent,
-        origin="lower",
-        cmap="PiYG",
-        vmin=0.0,
-        vmax=1.0,
-        alpha=0.75,
-        interpolation="bilinear",
-    )
-    if verdicts.min() < 0.5 < verdicts.max():
-        axes.contour(xs, ys, verdicts, levels=[0.5], colors="black", linewidths=1.0)
-    axes.scatter(*real.T, s=4, c="#1b7837", label="real", linewidths=0)
-    axes.scatter(*fakes.T, s=4, c="#762a83", label="fake (G)", linewidths=0)
-    note = ""
-    if arrows:
-        pushes = generator_pushes(gan, fakes)
-        shown = np.linspace(0, len(fakes) - 1, min(arrows, len(fakes))).astype(int)
-        lengths = np.linalg.norm(pushes[shown], axis=1)
-        reference = float(np.percentile(lengths, 90)) or 1.0
-        unit = (extent[1] - extent[0]) / 10 / reference  # the 90th percentile: 1/10 of the plot
-        axes.quiver(
-            *fakes[shown].T,
-            *(pushes[shown] * unit).T,
-            angles="xy",
-            scale_units="xy",
-            scale=1.0,
-            width=0.004,
-            color="black",
+class GamePicture:
+    """The frame's figure, built once and redrawn from the GAN as it is now: game and G's map.
+
+    Its artists are kept and given new data at each draw() (the heat map, the points, the arrows,
+    G's lines), because building a matplotlib figure costs as much as drawing it, and a live
+    picture draws one several times a second. Everything shown is read from the GAN at each draw.
+    """
+
+    def __init__(self, gan, arrows=ARROWS, extent=None, size=(9.0, 4.4), dpi=100):
+        self.gan, self.arrows, self.fixed_extent = gan, arrows, extent
+        self.figure = Figure(figsize=size, dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.game_axes, self.map_axes = self.figure.subplots(1, 2)
+        # A fixed layout: matplotlib's constrained layout costs more than the rest of the frame.
+        self.figure.subplots_adjust(left=0.05, right=0.99, bottom=0.07, top=0.93, wspace=0.12)
+        no_points = np.empty((0, 2))
+        game, plane = self.game_axes, self.map_axes
+        self.heat = game.imshow(
+            np.zeros((HEAT_RESOLUTION, HEAT_RESOLUTION)),
+            origin="lower",
+            cmap="PiYG",
+            vmin=0.0,
+            vmax=1.0,
+            alpha=0.75,
+            interpolation="bilinear",
         )
-        note = f"; arrow of 1/10 width = |grad| {reference:.3g}"
-    axes.set(xlim=extent[:2], ylim=extent[2:], aspect="equal")
-    axes.set_title(f"D's verdict (green: real), iteration {gan.iteration}{note}", fontsize=8)
-    axes.legend(loc="upper right", fontsize=7, markerscale=3)
+        self.contour = None
+        self.real = game.scatter(*no_points.T, s=4, c="#1b7837", label="real", linewidths=0)
+        self.fakes = game.scatter(*no_points.T, s=4, c="#762a83", label="fake (G)", linewidths=0)
+        self.pushes = None
+        if arrows:
+            shown = min(arrows, len(gan.fixed_noise))
+            self.shown = np.linspace(0, len(gan.fixed_noise) - 1, shown).astype(int)
+            zeros = np.zeros(shown)
+            self.pushes = game.quiver(
+                zeros, zeros, zeros, zeros, angles="xy", scale_units="xy", scale=1.0,
+                width=0.004, color="black",
+            )  # fmt: skip
+        game.legend(loc="upper right", fontsize=7, markerscale=3)
+        self.map_real = plane.scatter(*no_points.T, s=3, c="#1b7837", alpha=0.4, linewidths=0)
+        self.noise_grid = noise_grid(gan.latent_dim)
+        colours = viridis(np.repeat(np.linspace(0, 1, NOISE_LINES), 2))
+        self.lines = [plane.plot([], [], color=c, linewidth=0.7, alpha=0.9)[0] for c in colours]
+        sliced = (
+            "" if gan.latent_dim <= 2 else f" (z[0], z[1]; the other {gan.latent_dim - 2} at 0)"
+        )
+        plane.set_title(f"G's map of a noise grid{sliced}", fontsize=8)
+        for axes in (game, plane):
+            axes.tick_params(labelsize=7)
+
+    def draw(self):
+        """The frame now, as a PIL image (RGB)."""
+        gan = self.gan
+        real = gan.frame_real_points()
+        extent = self.fixed_extent or plane_extent(real)
+        for axes in (self.game_axes, self.map_axes):
+            axes.set(xlim=extent[:2], ylim=extent[2:], aspect="equal")
+            axes.set_xticks(np.round(np.linspace(extent[0], extent[1], 5)[1:-1], 1))
+            axes.set_yticks(np.round(np.linspace(extent[2], extent[3], 5)[1:-1], 1))
+        # G's fakes and its map in one call: on a CPU a call costs more than its points do.
+        noise = np.concatenate([gan.fixed_noise, self.noise_grid]).astype("float32")
+        generated = gan.generate(len(noise), noise=noise, batch_size=len(noise))
+        self.draw_game(real, generated[: len(gan.fixed_noise)], extent)
+        self.draw_generator_map(real, generated[len(gan.fixed_noise) :])
+        self.canvas.draw()  # Agg's buffer straight to an image: no PNG encoding on the live path
+        return Image.fromarray(np.asarray(self.canvas.buffer_rgba())[..., :3].copy())
+
+    def draw_game(self, real, fakes, extent):
+        """D's heat map and 0.5 contour, the points, and G's pushes."""
+        gan = self.gan
+        xs = np.linspace(extent[0], extent[1], HEAT_RESOLUTION)
+        ys = np.linspace(extent[2], extent[3], HEAT_RESOLUTION)
+        lattice = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2).astype("float32")
+        verdicts = gan.discriminator_verdicts(lattice).reshape(HEAT_RESOLUTION, HEAT_RESOLUTION)
+        self.heat.set_data(verdicts)
+        self.heat.set_extent(extent)
+        if self.contour is not None:
+            self.contour.remove()  # a contour cannot be given new data: it is drawn anew
+            self.contour = None
+        if verdicts.min() < 0.5 < verdicts.max():
+            self.contour = self.game_axes.contour(
+                xs, ys, verdicts, levels=[0.5], colors="black", linewidths=1.0
+            )
+        self.real.set_offsets(real)
+        self.fakes.set_offsets(fakes)
+        note = ""
+        if self.pushes is not None:
+            pushes = generator_pushes(gan, fakes)[self.shown]
+            lengths = np.linalg.norm(pushes, axis=1)
+            reference = float(np.percentile(lengths, 90)) or 1.0
+            unit = (extent[1] - extent[0]) / 10 / reference  # the 90th percentile: 1/10 of the plot
+            self.pushes.set_offsets(fakes[self.shown])
+            self.pushes.set_UVC(*(pushes * unit).T)
+            note = f"; arrow of 1/10 width = |grad| {reference:.3g}"
+        self.game_axes.set_title(
+            f"D's verdict (green: real), iteration {gan.iteration}{note}", fontsize=8
+        )
+
+    def draw_generator_map(self, real, mapped):
+        """G's image (`mapped`) of a regular grid in its noise space (dimensions 0 and 1)."""
+        self.map_real.set_offsets(real)
+        for line, points in zip(self.lines, np.split(mapped, len(self.lines))):
+            line.set_data(*points.T)
 
 
-def draw_generator_map(axes, gan, real, extent):
-    """G's image of a regular grid in its noise space (dimensions 0 and 1) on `axes`."""
-    steps = np.linspace(-2.0, 2.0, NOISE_LINES)
-    fine = np.linspace(-2.0, 2.0, 60)
+def noise_grid(latent_dim, points_per_line=60):
+    """The noise of G's map: NOISE_LINES lines each way from -2 to 2 in (z[0], z[1]), the rest 0,
+    one line after another (a line along z[0], then along z[1], at each step)."""
+    steps, fine = np.linspace(-2.0, 2.0, NOISE_LINES), np.linspace(-2.0, 2.0, points_per_line)
     lines = []
     for value in steps:
         for first, second in ((fine, np.full_like(fine, value)), (np.full_like(fine, value), fine)):
-            noise = np.zeros((len(fine), gan.latent_dim), "float32")
+            noise = np.zeros((points_per_line, latent_dim), "float32")
             noise[:, 0] = first
-            if gan.latent_dim > 1:
+            if latent_dim > 1:
                 noise[:, 1] = second
             lines.append(noise)
-    mapped = gan.generate(sum(len(line) for line in lines), noise=np.concatenate(lines))
-    axes.scatter(*real.T, s=3, c="#1b7837", alpha=0.4, linewidths=0)
-    colours = np.linspace(0, 1, NOISE_LINES)
-    for index, points in enumerate(np.split(mapped, len(lines))):
-        axes.plot(*points.T, color=viridis(colours[index // 2]), linewidth=0.7, alpha=0.9)
-    axes.set(xlim=extent[:2], ylim=extent[2:], aspect="equal")
-    sliced = "" if gan.latent_dim <= 2 else f" (z[0], z[1]; the other {gan.latent_dim - 2} at 0)"
-    axes.set_title(f"G's map of a noise grid{sliced}", fontsize=8)
-
-
-def figure_of(gan, arrows=ARROWS, extent=None, size=(9.0, 4.4), dpi=100):
-    """The frame as a matplotlib Figure: the game beside G's map."""
-    real = gan.frame_real_points()
-    fakes = gan.generate(len(gan.fixed_noise), noise=gan.fixed_noise)
-    extent = extent or plane_extent(real)
-    # A fixed layout: matplotlib's constrained layout costs more than the rest of the frame.
-    figure = Figure(figsize=size, dpi=dpi)
-    game_axes, map_axes = figure.subplots(1, 2)
-    figure.subplots_adjust(left=0.05, right=0.99, bottom=0.07, top=0.93, wspace=0.12)
-    ticks = np.round(np.linspace(extent[0], extent[1], 5)[1:-1], 1)
-    for axes in (game_axes, map_axes):
-        axes.set_xticks(ticks)
-        axes.set_yticks(np.round(np.linspace(extent[2], extent[3], 5)[1:-1], 1))
-        axes.tick_params(labelsize=7)
-    draw_game(game_axes, gan, real, fakes, extent, arrows)
-    draw_generator_map(map_axes, gan, real, extent)
-    return figure
+    return np.concatenate(lines)
 
 
 def frame(gan, arrows=ARROWS, extent=None, dpi=100):
     """The frame as a PIL image (RGB). `arrows`: how many fakes get one (0: none)."""
-    canvas = FigureCanvasAgg(figure_of(gan, arrows, extent, dpi=dpi))
-    canvas.draw()  # Agg's buffer straight to an image: no PNG encoding on the live path
-    return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+    return GamePicture(gan, arrows, extent, dpi=dpi).draw()
 
 
 def save_frame(gan, path, **options):

@@ -24,7 +24,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from keras_gan import checks, datasets
+from keras_gan import checks, datasets, game
 from keras_gan.gan import GAN
 from keras_gan.settings import Setting
 
@@ -50,6 +50,7 @@ class ToyGAN(GAN):
 
     def __init__(self, **given_settings):
         self.points = None  # the data of the last train(), for the frames and the steps by hand
+        self.game_pictures = {}  # (arrows, extent, dpi) -> its figure, redrawn each time
         super().__init__(**given_settings)
 
     def build_generator(self):
@@ -111,11 +112,16 @@ class ToyGAN(GAN):
         points = self.points if self.points is not None else self.load_data()
         return points[np.random.default_rng(0).permutation(len(points))[:FRAME_POINTS]]
 
-    def picture(self, **options):
-        """The game now, as a PIL image: keras_gan.game.frame (its options: arrows, ...)."""
-        from keras_gan import game
-
-        return game.frame(self, **options)
+    def picture(self, arrows=game.ARROWS, extent=None, dpi=100):
+        """The game now, as a PIL image (keras_gan.game.GamePicture): `arrows` fakes with an
+        arrow (0: none), the plane's `extent` (None: the real points' box), `dpi`."""
+        extent = None if extent is None else tuple(float(side) for side in extent)
+        options = (arrows, extent, dpi)
+        if options not in self.game_pictures:
+            if len(self.game_pictures) >= 4:  # a few figures at most (live, frames, by hand)
+                self.game_pictures.clear()
+            self.game_pictures[options] = game.GamePicture(self, arrows, extent, dpi=dpi)
+        return self.game_pictures[options].draw()
 
     def sample_picture(self, scale=3):
         return self.picture(dpi=40 * scale)

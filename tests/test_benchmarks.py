@@ -259,3 +259,16 @@ def test_profile_says_it_needs_jax():
     env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(command, capture_output=True, text=True, timeout=1500, env=env)
     assert result.returncode != 0 and "KERAS_BACKEND=jax" in result.stderr, result.stderr[-3000:]
+
+
+def test_live_game_benchmark_prints_redraws_iterations_and_frame_cost_of_each_tree():
+    script = os.path.join(REPOSITORY_ROOT, "benchmarks", "live_game.py")
+    command = [sys.executable, script, "--iterations", "200", "--trials", "1"]
+    command += ["--baseline", REPOSITORY_ROOT]  # this tree twice: the table has both rows
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line.split("|")[1:-1] for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert [row[0].strip() for row in rows[1:]] == ["this tree", "baseline"], result.stdout
+    for row in rows[1:]:
+        redraws, iterations, frame_seconds = (float(cell) for cell in row[1:])
+        assert redraws > 0 and iterations > 0 and 0 < frame_seconds < 60

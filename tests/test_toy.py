@@ -1,6 +1,8 @@
 """ToyGAN on 2-D points: the toy datasets, the mode metrics on data with known answers, the
 freeze on both paths, the arrows' numbers, and a short run that moves the fakes to the ring."""
 
+import types
+
 import numpy as np
 import pytest
 from keras import ops
@@ -318,3 +320,51 @@ def test_the_live_game_refuses_an_image_gan_and_frames_show_a_fixed_plane(tmp_pa
     assert picture.size == (450, 220) and picture.mode == "RGB"
     extent = game.plane_extent(gan.frame_real_points())
     assert extent[0] < -1 and extent[1] > 1  # the ring, radius 1, with a margin
+
+
+@pytest.mark.parametrize("model", ["ToyGAN", "PacGAN"])
+def test_a_redrawn_picture_is_the_picture_a_new_figure_draws(model, tmp_path):
+    import keras_gan
+    from keras_gan import game
+
+    gan = getattr(keras_gan, model)(seed=0, latent_dim=3, **SMALL)
+    before = np.asarray(gan.picture(dpi=40))
+    (figure,) = gan.game_pictures.values()
+    gan.train(iterations=20, output_dir=tmp_path / "run", verbose=0, sample_interval=100)
+    after = np.asarray(gan.picture(dpi=40))
+    assert list(gan.game_pictures.values())[0] is figure  # the same figure, new game state
+    assert np.array_equal(after, np.asarray(game.frame(gan, dpi=40)))
+    assert (after != before).mean() > 0.01  # and the game did move
+    gan.picture(dpi=30)
+    assert len(gan.game_pictures) == 3  # other options (the run's frames, dpi 30): other figures
+
+
+def test_the_live_game_redraws_every_few_tenths_yet_trains_half_the_time_at_least(monkeypatch):
+    from keras_gan import notebook
+
+    clock = {"now": 0.0, "frame_cost": 0.1}
+    monkeypatch.setattr(notebook.time, "perf_counter", lambda: clock["now"])
+    monkeypatch.setattr(notebook, "display", lambda picture, **options: None)
+    gan = ToyGAN(seed=0, **SMALL)
+    drawn_at, real_picture = [], gan.picture
+
+    def picture(**options):  # the real frame, costing clock["frame_cost"] on the fake clock
+        drawn_at.append(clock["now"])
+        clock["now"] += clock["frame_cost"]
+        return real_picture(**options)
+
+    monkeypatch.setattr(gan, "picture", picture)
+    live = notebook.LiveGame(seconds=0.4)
+    live.set_model(gan)
+    live.on_train_begin()
+    live.handle = types.SimpleNamespace(update=lambda picture, raw: None)
+    for iteration in range(1, 121):  # iterations of 20 ms
+        clock["now"] += 0.02
+        if iteration == 41:
+            clock["frame_cost"] = 0.5  # a busy machine: a frame now costs more than `seconds`
+        live.on_train_batch_end(iteration, {"d_loss": 0.5})
+    gaps = np.diff(drawn_at)
+    cheap, dear = gaps[drawn_at[1:] < np.float64(0.9)], gaps[np.asarray(drawn_at[1:]) > 1.5]
+    assert len(cheap) >= 2 and np.allclose(cheap, 0.4, atol=0.021)  # 2.5 frames a second
+    assert len(dear) >= 2 and (dear >= 1.0 - 1e-9).all()  # 2 x 0.5 s: half the time trains
+    assert (dear < 1.0 + 0.021).all() and live.redraws == len(drawn_at)
