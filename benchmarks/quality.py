@@ -1,14 +1,15 @@
-"""How good do the samples get, and how fast? Trains keras_gan's models, Keras-GAN's CGAN networks
+"""How good do the samples get, and how fast? Trains keras_gan's models, Keras-GAN's 2018 recipes
 and the plain PyTorch DCGAN recipe on MNIST, and measures their samples as they train.
 
-    python benchmarks/quality.py --data-dir /path/to/mnist                  # all 7, 5000 iterations
+    python benchmarks/quality.py --data-dir /path/to/mnist                 # all 10, 5000 iterations
     python benchmarks/quality.py --models gan,torch-dcgan --iterations 2000  # quicker
 
-The models: gan, dcgan, cgan, lsgan, wgan (keras_gan's, as shipped), kerasgan-cgan (Keras-GAN's
-2018 cgan.py networks on keras_gan's loop, benchmarks/reference_models.py) and torch-dcgan
-(pytorch/examples' DCGAN recipe for 28x28, benchmarks/torch_dcgan.py; skipped, saying why, when
-torch cannot be imported). Each trains with the same seed and batch size on MNIST's 60000
-training digits scaled to [-1, 1]; an iteration is one generator step (a WGAN's has 5 critic steps).
+The models: gan, dcgan, cgan, lsgan, wgan, wgan-gp (keras_gan's, as shipped); kerasgan-cgan,
+kerasgan-lsgan and kerasgan-wgan (the networks and settings of Keras-GAN's cgan.py, lsgan.py and
+wgan.py on keras_gan's loop, benchmarks/reference_models.py); and torch-dcgan (pytorch/examples'
+DCGAN recipe for 28x28, benchmarks/torch_dcgan.py; skipped, saying why, when torch cannot be
+imported). Each trains with the same seed and batch size on MNIST's 60000 training digits scaled
+to [-1, 1]; an iteration is one generator step (a WGAN's has 5 critic steps).
 
 Every `--eval-every` iterations, and at each of `--checkpoints`, the model generates `--samples`
 images from noise drawn with the seed (a conditional model is asked for each digit equally often)
@@ -38,13 +39,22 @@ import reference_models
 import keras_gan
 from keras_gan import datasets, metrics
 
-MODELS = ("gan", "dcgan", "cgan", "lsgan", "wgan", "kerasgan-cgan", "torch-dcgan")
+MODELS = (
+    "gan", "dcgan", "cgan", "lsgan", "wgan", "wgan-gp",
+    "kerasgan-cgan", "kerasgan-lsgan", "kerasgan-wgan", "torch-dcgan",
+)  # fmt: skip
 KERAS_GAN_CLASSES = {
     "gan": "GAN",
     "dcgan": "DCGAN",
     "cgan": "CGAN",
     "lsgan": "LSGAN",
     "wgan": "WGAN",
+    "wgan-gp": "WGANGP",
+}
+KERAS_GAN_RECIPES = {  # Keras-GAN's 2018 scripts, benchmarks/reference_models.py
+    "kerasgan-cgan": "KerasGANCGAN",
+    "kerasgan-lsgan": "KerasGANLSGAN",
+    "kerasgan-wgan": "KerasGANWGAN",
 }
 CONDITIONAL = (
     "cgan",
@@ -71,8 +81,8 @@ def build_model(name, seed):
     """A new model, by its name in this benchmark."""
     if name == "torch-dcgan":
         return torch_peer()[0].TorchDCGAN(seed=seed)
-    if name == "kerasgan-cgan":
-        return reference_models.KerasGANCGAN(seed=seed)
+    if name in KERAS_GAN_RECIPES:
+        return getattr(reference_models, KERAS_GAN_RECIPES[name])(seed=seed)
     return getattr(keras_gan, KERAS_GAN_CLASSES[name])(seed=seed)
 
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -112,3 +113,37 @@ def test_first_reached_is_the_first_measurement_at_or_below_the_threshold():
     assert quality.first_reached(measurements, 30).iteration == 500  # "at most": 30.0 counts
     assert quality.first_reached(measurements, 15).iteration == 1000
     assert quality.first_reached(measurements, 10) is None
+
+
+@pytest.mark.parametrize("name", ["kerasgan-lsgan", "kerasgan-wgan"])
+def test_keras_gan_recipes_train_both_networks_with_their_scripts_settings(name, tmp_path):
+    from keras import ops
+
+    gan = quality.build_model(name, seed=0)
+    weights = {"D": gan.discriminator, "G": gan.generator}
+    before = {
+        key: [ops.convert_to_numpy(w) for w in model.weights] for key, model in weights.items()
+    }
+    images = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
+    gan.train(iterations=2, batch_size=8, data=images, output_dir=tmp_path / "run", verbose=0)
+    for key, model in weights.items():
+        moved = [
+            not np.array_equal(old, ops.convert_to_numpy(new))
+            for old, new in zip(before[key], model.weights)
+            # Kernels: a BatchNorm gamma at 1.0 can round a tiny first RMSprop step away.
+            if new.path.endswith("kernel")
+        ]
+        assert len(moved) >= 3 and all(moved), key  # every layer of both networks trained
+    assert gan.discriminator.layers[-1].activation.__name__ == "linear"  # a score, no sigmoid
+    if name == "kerasgan-wgan":  # wgan.py: 5 clipped critic steps with RMSprop(5e-5)
+        assert gan.d_steps == 5 and gan.learning_rate == 5e-5
+        clipped = [
+            np.abs(ops.convert_to_numpy(w)).max()
+            for w in gan.discriminator.weights
+            if "moving_" not in w.path
+        ]
+        assert max(clipped) <= 0.01 + 1e-7
+        assert any(type(layer).__name__ == "Conv2D" for layer in gan.discriminator.layers)
+    else:  # lsgan.py: Adam(2e-4, 0.5) on the squared error
+        assert (gan.learning_rate, gan.beta_1, gan.d_steps) == (2e-4, 0.5, 1)
+        assert type(gan.build_loss()).__name__ == "MeanSquaredError"
