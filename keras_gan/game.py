@@ -97,7 +97,7 @@ class GamePicture:
     """
 
     def __init__(self, gan, arrows=ARROWS, extent=None, size=(9.0, 4.4), dpi=100):
-        self.gan, self.arrows, self.fixed_extent = gan, arrows, extent
+        self.gan, self.fixed_extent = gan, extent
         self.figure = Figure(figsize=size, dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
         self.game_axes, self.map_axes = self.figure.subplots(1, 2)
