@@ -7,7 +7,8 @@
 Left, the game on the plane:
 - D's verdict, the probability it gives "real", as a heat map (green real, pink fake), with its
   0.5 contour: where D cannot tell;
-- the real points (dark green) and G's fake points from fixed noise (purple);
+- the real points (dark green) and G's fake points from fixed noise (purple), made by the G
+  being trained (with `ema_momentum`, the samples and the mode metrics come from its average);
 - for a readable subset of the fakes, an arrow where G's next step pushes each: minus the
   gradient of G's loss with respect to that point. Arrows are scaled so the 90th-percentile
   length is a tenth of the plot; the title says what that length stands for, so frames compare.
@@ -148,8 +149,10 @@ class GamePicture:
             axes.set_xticks(np.round(np.linspace(extent[0], extent[1], 5)[1:-1], 1))
             axes.set_yticks(np.round(np.linspace(extent[2], extent[3], 5)[1:-1], 1))
         # G's fakes and its map in one call: on a CPU a call costs more than its points do.
+        # The G being trained, not its average (ema_momentum): the G whose next step the arrows
+        # show, and whose points move when a class takes one G step by hand.
         noise = np.concatenate([gan.fixed_noise, self.noise_grid]).astype("float32")
-        generated = gan.generate(len(noise), noise=noise, batch_size=len(noise))
+        generated = ops.convert_to_numpy(gan.generator(noise, training=False))
         self.draw_game(real, generated[: len(gan.fixed_noise)], extent)
         self.draw_generator_map(real, generated[len(gan.fixed_noise) :])
         self.canvas.draw()  # Agg's buffer straight to an image: no PNG encoding on the live path
