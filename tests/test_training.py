@@ -498,10 +498,32 @@ TRAIN_SCRIPT = """
 """
 
 
-def start_long_run(folder):
-    """A run of TRAIN_SCRIPT in its own process, once it has logged 5 iterations."""
+# The same run, whose iteration, once a stop is asked for, lasts until a second signal comes (at
+# most 600 s): a second Ctrl-C sent when the first is seen then always lands inside the run, as
+# on a busy machine it may not when the rest of an iteration takes milliseconds.
+TRAIN_SCRIPT_WAITING_AFTER_A_STOP = """
+    import time
+    import keras
+    import numpy as np
+    from keras_gan import GAN
+
+    class WaitAfterAStop(keras.callbacks.Callback):
+        def on_train_batch_end(self, iteration, logs=None):
+            waited_until = time.time() + 600
+            while self.model.stop_training and time.time() < waited_until:
+                time.sleep(0.05)
+
+    data = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
+    GAN(seed=0).train(iterations={iterations}, batch_size=8,
+                      data=data, output_dir={folder!r}, checkpoint_interval=100000,
+                      resume={resume}, verbose=0, callbacks=[WaitAfterAStop()])
+"""
+
+
+def start_long_run(folder, script=TRAIN_SCRIPT):
+    """A run of `script` in its own process, once it has logged 5 iterations."""
     process = run_python(
-        TRAIN_SCRIPT.format(iterations=100000, folder=folder, resume=False),
+        script.format(iterations=100000, folder=folder, resume=False),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -563,7 +585,7 @@ def test_interrupted_run_can_resume(tmp_path):
 def test_ctrl_c_twice_stops_at_once_and_the_log_and_checkpoint_agree(tmp_path):
     # A second Ctrl-C between the step and the count used to drop the last metrics row.
     folder = str(tmp_path)
-    process = start_long_run(folder)
+    process = start_long_run(folder, TRAIN_SCRIPT_WAITING_AFTER_A_STOP)
     process.send_signal(signal.SIGINT)
     # Two signals that come during one long C call (a JAX step) reach Python as one: the second
     # is sent once the first has been seen.
