@@ -6,7 +6,8 @@ once per run, kept in `gan.diagnoses`, and written to TensorBoard (keras_gan.cal
 under `diagnosis/`. `keras-gan evaluate RUN` runs the same checks on a finished run.
 
 - **D is not learning**: its weights did not change over `interval` iterations (the 2018 freeze
-  on Keras 3), or its accuracy sits at chance with D(x) and D(G(z)) alike.
+  on Keras 3), or its accuracy sits at chance with D(x) and D(G(z)) alike (unless a 2-D model
+  captures every mode: then chance is the equilibrium the game aims for).
 - **D is winning**: its accuracy stays near 1 over a window, and G's loss rises or G's
   gradient through D is tiny (a too-strong D, the saturating loss, a frozen plain BatchNorm).
 - **Mode collapse**: a 2-D model that measures its modes (`measure_quality()`, ToyGAN)
@@ -100,18 +101,20 @@ class Finding:
 # The checks, as functions of what a run logs: the callback and `keras-gan evaluate` share them.
 
 
-def log_findings(logs, iteration, thresholds=THRESHOLDS, gradient_norm=None):
+def log_findings(logs, iteration, thresholds=THRESHOLDS, gradient_norm=None, equilibrium=None):
     """Findings from a window of per-iteration logs (a dict of lists, the newest last).
 
     `gradient_norm`: a function giving G's gradient norm now, called only when D's accuracy is
-    high (it costs a backward pass)."""
+    high (it costs a backward pass). `equilibrium`: a function saying whether D at chance is the
+    game won (G covers the data), called only when D's accuracy is at chance."""
     if "d_accuracy" not in logs or len(logs["d_accuracy"]) < thresholds.window:
         return []  # a critic (WGAN) logs no accuracy
     window = {name: np.asarray(values[-thresholds.window :]) for name, values in logs.items()}
     accuracy = float(window["d_accuracy"].mean())
     gap = float((window["d_real"] - window["d_fake"]).mean())
     findings = []
-    if accuracy <= thresholds.chance_accuracy and gap < thresholds.chance_gap:
+    at_chance = accuracy <= thresholds.chance_accuracy and gap < thresholds.chance_gap
+    if at_chance and not (equilibrium is not None and equilibrium()):
         findings.append(
             Finding(
                 "discriminator_not_learning",
@@ -151,6 +154,19 @@ def frozen_discriminator_finding(before, after, iteration, iterations):
             f"D's weights did not change over {iterations} iterations",
         )
     return None
+
+
+def at_equilibrium(gan):
+    """True when a 2-D model captures every mode of its data: D at chance is then the end the
+    game aims for (G's fakes are as real as the data), not a D that fails to learn. Only models
+    that count their modes can tell; for the others D at chance stays a finding."""
+    if not hasattr(gan, "measure_quality"):
+        return False
+    try:
+        quality = gan.measure_quality()
+    except ValueError:  # data without modes to count (moons, spiral)
+        return False
+    return quality["modes_captured"] == quality["modes"]
 
 
 def coverage_finding(shares, iteration, thresholds=THRESHOLDS, what="digit"):
@@ -244,6 +260,7 @@ class Diagnosis(keras.callbacks.Callback):
                         iteration,
                         self.thresholds,
                         lambda: self.gradient_norm(),
+                        lambda: at_equilibrium(self.model),
                     )
                 )
         measures_modes = hasattr(self.model, "measure_quality")  # 2-D data: its modes, else digits
@@ -315,7 +332,9 @@ def diagnose_finished_run(gan, folder, digit_shares=None, thresholds=THRESHOLDS)
 
         return generator_gradient_norm(gan, noise)
 
-    findings = log_findings(logs, gan.iteration, thresholds, gradient_norm)
+    findings = log_findings(
+        logs, gan.iteration, thresholds, gradient_norm, lambda: at_equilibrium(gan)
+    )
     if digit_shares is not None:
         findings.append(coverage_finding(digit_shares, gan.iteration, thresholds))
     elif hasattr(gan, "measure_quality"):

@@ -10,6 +10,7 @@ from keras_gan.diagnosis import (
     THRESHOLDS,
     Diagnosis,
     Finding,
+    at_equilibrium,
     coverage_finding,
     log_findings,
     mode_finding,
@@ -50,6 +51,37 @@ def test_healthy_logs_give_no_finding():
 def test_a_discriminator_at_chance_is_not_learning():
     (finding,) = log_findings(logs(0.45, 0.50, 0.55, 0.7), 700)
     assert finding.name == "discriminator_not_learning" and finding.iteration == 700
+
+
+def test_d_at_chance_is_no_finding_when_the_game_is_won_and_asked_only_then():
+    at_chance = logs(0.50, 0.50, 0.50, 0.7)
+    assert log_findings(at_chance, 700, equilibrium=lambda: True) == []
+    (finding,) = log_findings(at_chance, 700, equilibrium=lambda: False)
+    assert finding.name == "discriminator_not_learning"
+
+    def fail():
+        raise AssertionError("asked about the equilibrium while D is not at chance")
+
+    assert log_findings(logs(0.7, 0.6, 0.4, 1.0), 700, equilibrium=fail) == []
+
+
+class Counting:
+    """A stand-in 2-D model whose measure_quality() gives these modes (or raises)."""
+
+    def __init__(self, captured, modes=8):
+        self.captured, self.modes = captured, modes
+
+    def measure_quality(self):
+        if self.modes is None:
+            raise ValueError("no modes")
+        return {"modes_captured": self.captured, "modes": self.modes}
+
+
+def test_only_a_model_capturing_every_mode_is_at_equilibrium():
+    assert at_equilibrium(Counting(8))
+    assert not at_equilibrium(Counting(7))
+    assert not at_equilibrium(Counting(0, modes=None))  # moons, spiral: nothing to count
+    assert not at_equilibrium(GAN(**TINY))  # an image model cannot tell
 
 
 def test_a_winning_discriminator_is_named_by_a_rising_loss_or_a_tiny_gradient():
