@@ -38,6 +38,13 @@ class PenalizedDiscriminator(keras.Model):
             inputs = inputs["images"]
         return self.critic(inputs, training=training)
 
+    def compute_output_spec(self, inputs, training=None):
+        # Else Keras traces call() on JAX with a dynamic batch, which PacGAN's Pack cannot
+        # reshape; the critic's layers give their shapes themselves.
+        if isinstance(inputs, dict):
+            inputs = inputs["images"]
+        return self.critic.compute_output_spec(inputs, training=training)
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         loss = super().compute_loss(x, y, y_pred, sample_weight, training)
         if not isinstance(x, dict):
