@@ -176,7 +176,7 @@ class QualityLog(keras.callbacks.Callback):
 
         if self.toy:
             results = self.model.measure_quality(self.samples or SAMPLES)
-            results.pop("mode_counts")
+            del results["mode_counts"], results["nearest_counts"]  # lists: no CSV column
             describe = describe_modes
         else:
             results = metrics.evaluate_gan(self.model, self.reference, self.samples or 2000)

@@ -8,7 +8,7 @@ import pytest
 from keras import ops
 
 from keras_gan import ToyGAN, compiled, datasets, load_gan
-from keras_gan.metrics.modes import describe_modes, mode_quality
+from keras_gan.metrics.modes import describe_modes, mode_quality, modes_reached
 
 SMALL = {"units": 16, "depth": 2}  # tiny networks: every fast test runs in seconds
 
@@ -110,6 +110,9 @@ def test_a_mode_is_captured_from_a_fifth_of_its_share_and_far_points_are_low_qua
     results = mode_quality(samples, centres, std)
     assert results["modes_captured"] == 1
     assert results["mode_counts"][:3] == [63, 62, 0]
+    # Nearest, however far: the far points (10, 10) are nearest to mode 1, at 45 degrees.
+    assert results["nearest_counts"] == [63, 62 + 2275, 100, 0, 0, 0, 0, 0]
+    assert modes_reached(results) == 3  # 62.5 or more nearest: modes 0, 1 and 2
     assert results["high_quality_share"] == pytest.approx(125 / 2500)
 
 

@@ -8,7 +8,7 @@
 
     from keras_gan.datasets import load_toy, toy_modes
     mode_quality(load_toy("ring", 2500), *toy_modes("ring"))
-    # {'modes_captured': 8, 'modes': 8, 'high_quality_share': 1.0, 'mode_counts': [...]}
+    # {'modes_captured': 8, 'modes': 8, 'high_quality_share': 1.0, 'mode_counts': [...], ...}
 """
 
 import numpy as np
@@ -23,7 +23,8 @@ def mode_quality(samples, centres, std):
     mixture of Gaussians with `centres` (K, 2) and per-coordinate `std`.
 
     Returns {"modes_captured": int, "modes": K, "high_quality_share": float in [0, 1],
-    "mode_counts": K ints, the high-quality samples nearest to each mode}.
+    "mode_counts": K ints, the high-quality samples nearest to each mode,
+    "nearest_counts": K ints, all samples nearest to each mode, however far}.
     """
     samples, centres = np.asarray(samples, dtype=np.float64), np.asarray(centres, np.float64)
     if samples.ndim != 2 or samples.shape[1] != 2 or len(samples) == 0:
@@ -44,7 +45,15 @@ def mode_quality(samples, centres, std):
         "modes": len(centres),
         "high_quality_share": float(high_quality.mean()),
         "mode_counts": [int(count) for count in counts],
+        "nearest_counts": [int(c) for c in np.bincount(nearest, minlength=len(centres))],
     }
+
+
+def modes_reached(results):
+    """How many modes have at least the capture share of samples nearest to them, sharp or not:
+    few means G's samples gather in a few places (collapse), not that they are still blurred."""
+    counts = results["nearest_counts"]
+    return sum(count >= CAPTURE_FRACTION * sum(counts) / len(counts) for count in counts)
 
 
 def describe_modes(results):
