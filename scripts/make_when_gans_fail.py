@@ -206,17 +206,19 @@ print(f"D's accuracy over the last 200 iterations: {np.mean(history['d_accuracy'
 On 2-D points the whole game can be drawn (`ToyGAN`, as in examples/the_game_in_2d.ipynb): eight
 Gaussians on a ring, D's verdict over the plane (green: real), G's fakes (purple) and the arrows
 of G's next step; on the right, where G sends a grid of its 2-D noise. With G learning 10x as
-fast as D (`failures.RING_MODE_COLLAPSE`), each big G step drags all its noise toward the spot D
+fast as D in the plain game (`failures.RING_MODE_COLLAPSE`: ToyGAN's R1 and averaged G off, which
+would blur it), each big G step drags all its noise toward the spot D
 rates most real just then, and the map folds: by iteration 1000 every fake lies on one point,
 which D rejects easily. That is **mode collapse** in its plainest form, the 2-D "generator makes
-only 1s". The diagnosis counts the modes captured in 2500 samples (VEEGAN's and PacGAN's count)
-every 1000 iterations; **the fix** is again one learning rate for both.""",
+only 1s". Every 1000 iterations the diagnosis counts, in 2500 samples, the modes G's points lie
+near (a blur spread over all of them is no collapse) and the modes captured (VEEGAN's and PacGAN's
+count); **the fix** is again one learning rate for both.""",
     ),
     (
         "code",
         """from keras_gan import ToyGAN
 
-RING_SEED = 2  # seed 0's healthy run spends its first 2000 iterations between the modes
+RING_SEED = 2  # the seed tests/test_diagnosis.py measures, collapsed and healthy
 for name, switch in (("ring_G_10x_faster", failures.RING_MODE_COLLAPSE), ("ring_equal_rates", {})):
     ring = ToyGAN(dataset="ring", seed=RING_SEED, **switch)
     ring.train(iterations=ITERATIONS, sample_interval=max(1, ITERATIONS // 2),
