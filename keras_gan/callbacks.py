@@ -176,7 +176,8 @@ class QualityLog(keras.callbacks.Callback):
 
         if self.toy:
             results = self.model.measure_quality(self.samples or SAMPLES)
-            del results["mode_counts"], results["nearest_counts"]  # lists: no CSV column
+            # Per-mode lists (mode_counts, nearest_counts) have no CSV column.
+            results = {name: v for name, v in results.items() if not isinstance(v, list)}
             describe = describe_modes
         else:
             results = metrics.evaluate_gan(self.model, self.reference, self.samples or 2000)

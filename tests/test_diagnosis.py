@@ -144,6 +144,13 @@ def test_on_2d_data_mode_collapse_is_samples_near_too_few_modes():
     assert mode_finding(TwoDimensionalGAN(on_modes([1]), dataset="moons"), 1000) is None
 
 
+def test_a_users_2d_model_without_nearest_counts_is_judged_by_its_modes_captured():
+    assert mode_finding(Counting(8), 1000) is None
+    collapsed = mode_finding(Counting(2), 1000)
+    assert collapsed.saw == "G's samples gather near 2 of 8 modes (2 captured)"
+    assert mode_finding(Counting(0, modes=None), 1000) is None
+
+
 def test_on_2d_data_a_blur_over_every_mode_is_no_collapse():
     """The grid early on (iteration 1000, measured): G's points spread over the lattice, on none
     of its sharp modes yet. Few modes captured, but every mode reached: still learning."""

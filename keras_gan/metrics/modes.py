@@ -51,8 +51,11 @@ def mode_quality(samples, centres, std):
 
 def modes_reached(results):
     """How many modes have at least the capture share of samples nearest to them, sharp or not:
-    few means G's samples gather in a few places (collapse), not that they are still blurred."""
-    counts = results["nearest_counts"]
+    few means G's samples gather in a few places (collapse), not that they are still blurred.
+    A user's own `measure_quality()` without "nearest_counts" is read by its modes captured."""
+    counts = results.get("nearest_counts")
+    if counts is None:
+        return results["modes_captured"]
     return sum(count >= CAPTURE_FRACTION * sum(counts) / len(counts) for count in counts)
 
 
