@@ -403,6 +403,20 @@ def _jax_runner(gan, traced_iteration, jit_compile):
     return run
 
 
+def replica_share(value):
+    """`value` / N inside a TensorFlow strategy of N replicas, else `value`. Keras divides each
+    replica's compiled loss by N before its optimizer sums the replicas' gradients
+    (keras.src.losses.loss.scale_loss_for_distribution, not public); a term added to that loss
+    needs the same share, or N replicas would weigh it N times. JAX shards one global batch."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        count = tf.distribute.get_strategy().num_replicas_in_sync
+        if count > 1:
+            return value / count
+    return value
+
+
 def input_gradients(model, points):
     """d sum(model(points)) / d points, itself differentiable with respect to model's weights.
 

@@ -19,7 +19,7 @@ second-order gradient): a nested GradientTape on TensorFlow, `jax.grad` on JAX,
 import keras
 from keras import ops
 
-from keras_gan.compiled import input_gradients
+from keras_gan.compiled import input_gradients, replica_share
 
 
 class PenalizedDiscriminator(keras.Model):
@@ -50,7 +50,7 @@ class PenalizedDiscriminator(keras.Model):
         if not isinstance(x, dict):
             return loss
         penalty = self.penalty(input_gradients(self.critic, x["penalty_points"]))
-        return loss + ops.cast(penalty, loss.dtype)
+        return loss + ops.cast(replica_share(penalty), loss.dtype)
 
 
 def with_points(images, points):

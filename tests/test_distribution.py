@@ -122,7 +122,7 @@ from keras_gan import DCGAN, GAN
 from keras_gan.devices import mirrored_strategy, synchronize_batch_normalization
 from keras_gan.gan import batch_length
 
-MODELS = {"gan": (GAN, {}), "dcgan": (DCGAN, {"filters": 8})}
+MODELS = {"gan": (GAN, {}), "dcgan": (DCGAN, {"filters": 8}), "gan-r1": (GAN, {"r1_gamma": 10.0})}
 DATA = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
 FELL_BACK = "could not run as one compiled call"
 
@@ -264,7 +264,7 @@ print("RESULT", json.dumps(globals()[sys.argv[1]](*sys.argv[2:])))
 """
 
 
-@pytest.mark.parametrize("model", ["gan", "dcgan"])
+@pytest.mark.parametrize("model", ["gan", "dcgan", "gan-r1"])
 def test_tensorflow_two_replicas_train_like_one_device(model):
     result = run(TF_RUN, "tensorflow", "equality", model)
     one, two = result["one_device"], result["two_replicas"]
