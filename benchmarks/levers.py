@@ -7,7 +7,9 @@ Each lever keeps the classic combined-model algorithm and changes one thing; eve
 seed 0, batch 32, and is measured at 1000, 2000 and 5000 iterations (Frechet distance and MNIST
 score of 5000 samples against 5000 MNIST test digits; keras_gan.metrics). The levers:
 
-  baseline        the model as shipped
+  baseline        the model as shipped (the DCGAN with R1, r1_gamma=10, since 2026-12-07)
+  no-r1           the model without the R1 penalty, r1_gamma=0: the plain DCGAN, the baseline of
+                  every DCGAN lever measured before 2026-12-07 (the GAN has none anyway)
   ema             sample from an exponential moving average of G's weights (ema_momentum=0.999),
                   BatchNorm statistics re-estimated for the averaged weights (Yazici et al. 2019)
   ttur            two time-scales: D learns at 4e-4, G at 1e-4 (Heusel et al. 2017)
@@ -31,7 +33,7 @@ from keras import layers, ops
 from keras_gan import DCGAN, GAN, datasets, metrics
 
 CHECKPOINTS = (1000, 2000, 5000)
-LEVERS = ("baseline", "ema", "ttur", "smoothing", "spectral-norm", "batch-fakes", "r1")
+LEVERS = ("baseline", "no-r1", "ema", "ttur", "smoothing", "spectral-norm", "batch-fakes", "r1")
 
 
 class FreezeSafeSpectralNormalization(layers.SpectralNormalization):
@@ -85,6 +87,8 @@ def make(model, lever, seed):
         settings["fakes_in_training_mode"] = True
     elif lever == "r1":
         settings["r1_gamma"] = 10.0
+    elif lever == "no-r1":
+        settings["r1_gamma"] = 0.0
     return base(**settings)
 
 

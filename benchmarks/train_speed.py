@@ -31,8 +31,9 @@ Variants (the references are in reference_loops.py):
   train() 4 calls  the same with compile_iteration=False: the four Keras calls of the classic code
   train() R1       the same with the R1 gradient penalty (r1_gamma=10): the column train/R1 is
                    how many times an iteration without the penalty fits in one with it
-  train() no GP    wgangp only: the same critic steps without its gradient penalty (penalty_weight
-                   refuses 0); no GP/train is what the penalty costs, as train/R1 for R1
+  train() no GP    a model shipped with a penalty without it: wgangp's critic steps without its
+                   gradient penalty (penalty_weight refuses 0), the dcgan with r1_gamma=0 (R1 is
+                   its default since 2026-12-07); no GP/train is what the penalty costs
   bare steps       compiled.run_iteration in a plain loop, no callbacks: what the callbacks cost
   seed loop        the 2018 Keras-GAN loop (mlp, dcgan)
   fused TF XLA     the TensorFlow tutorial's fused step (mlp: plain TF, beside any backend;
@@ -158,6 +159,12 @@ def make_gan(model, **settings):
     return MODELS[model](seed=0, **settings)
 
 
+def has_r1_default(model):
+    """Whether the model is shipped with R1 on (the DCGAN since 2026-12-07; not in older trees)."""
+    setting = getattr(MODELS[model], "r1_gamma", None)
+    return bool(getattr(setting, "default", 0))
+
+
 def wgangp_without_penalty():
     """A WGANGP whose critic steps give no penalty points: the same wrapped critic, Adam and 5
     critic steps, so beside the WGANGP only the penalty differs. Made here, not at import: a
@@ -210,13 +217,21 @@ def make_runners(model, batch_size, variants, data):
         elif variant == "train-r1":
             if model in ("cgan", "wgangp"):
                 notes.append(f"{model}: no R1 row (refused: {model} takes no r1_gamma)")
+            elif has_r1_default(model):
+                notes.append(f"{model}: no R1 row (R1 is its default: no GP/train is its cost)")
             else:
                 runners[variant] = OurTrain(
                     make_gan(model, r1_gamma=10.0), data.for_model(model), batch_size
                 )
         elif variant == "train-no-gp":
-            if model != "wgangp":
-                notes.append(f"{model}: no 'no GP' row (wgangp only; R1 is the train() R1 row)")
+            if has_r1_default(model):
+                runners[variant] = OurTrain(
+                    make_gan(model, r1_gamma=0.0), data.for_model(model), batch_size
+                )
+            elif model != "wgangp":
+                notes.append(
+                    f"{model}: no 'no GP' row (wgangp and the dcgan only; R1 is the train() R1 row)"
+                )
             else:
                 runners[variant] = OurTrain(
                     wgangp_without_penalty(), data.for_model(model), batch_size

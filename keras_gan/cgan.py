@@ -19,6 +19,7 @@ from keras import layers
 
 from keras_gan import checks, datasets
 from keras_gan.dcgan import DCGAN
+from keras_gan.gan import GAN
 from keras_gan.settings import Setting
 
 LABEL_EMBEDDING = 50  # the size of the label's embedding that joins G's noise
@@ -28,7 +29,7 @@ class CGAN(DCGAN):
     """A DCGAN whose generator draws the class it is asked for."""
 
     num_classes = Setting(10, checks.whole_number(2), "how many classes the labels name")
-    r1_gamma = DCGAN.r1_gamma.refused(
+    r1_gamma = GAN.r1_gamma.refused(
         "D's input is an (image, label) pair; an R1 penalty for it is not written yet"
     )
 

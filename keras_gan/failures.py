@@ -50,6 +50,8 @@ class PlainBatchNormDCGAN(DCGAN):
     FreezeSafeBatchNormalization (keras_gan/layers.py) keeps batch statistics when frozen.
     """
 
+    r1_gamma = DCGAN.r1_gamma.replace(default=0.0)  # the 2018 recipe: no penalty to mask D's win
+
     def downsample(self, image):
         x = image
         for block in range(self.doublings):

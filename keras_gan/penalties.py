@@ -33,6 +33,16 @@ class PenalizedDiscriminator(keras.Model):
         # as a variable of this model it is saved in checkpoints and carried by the JAX runner.
         self.seed_generator = keras.random.SeedGenerator(seed)
 
+    # The wrapped network's face: `gan.discriminator.layers` and its summary show D's own layers,
+    # with a penalty or without (the wrapper adds a loss term, not a layer).
+    @property
+    def layers(self):
+        return self.critic.layers
+
+    @property
+    def output_shape(self):
+        return self.critic.output_shape
+
     def call(self, inputs, training=None):
         if isinstance(inputs, dict):
             inputs = inputs["images"]

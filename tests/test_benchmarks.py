@@ -101,7 +101,9 @@ def test_train_speed_prints_what_r1_costs(mnist_data_dir):
     assert math.isfinite(cost) and cost > 0, row
     # the MLP has no built-in penalty to switch off: no "no GP" column or ratio, and a note says why
     assert "train() no GP" not in row and row["no GP/train"] == "-", row
-    assert "note: mlp: no 'no GP' row (wgangp only; R1 is the train() R1 row)" in result.stdout
+    assert "note: mlp: no 'no GP' row (wgangp and the dcgan only; R1 is the train() R1 row)" in (
+        result.stdout
+    )
 
 
 def test_penalty_ratios_are_time_with_the_penalty_over_time_without(capsys):
@@ -272,3 +274,9 @@ def test_live_game_benchmark_prints_redraws_iterations_and_frame_cost_of_each_tr
     for row in rows[1:]:
         redraws, iterations, frame_seconds = (float(cell) for cell in row[1:])
         assert redraws > 0 and iterations > 0 and 0 < frame_seconds < 60
+
+
+def test_the_dcgans_r1_cost_is_measured_against_the_dcgan_without_it():
+    train_speed = import_benchmark("train_speed")
+    # R1 is the DCGAN's default: its "no GP" run is the DCGAN with r1_gamma=0, and no R1 row.
+    assert [model for model in train_speed.MODELS if train_speed.has_r1_default(model)] == ["dcgan"]

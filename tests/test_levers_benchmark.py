@@ -19,6 +19,13 @@ def values(variables):
     return [ops.convert_to_numpy(variable).copy() for variable in variables]
 
 
+def test_the_dcgan_baseline_has_its_r1_default_and_no_r1_is_the_plain_dcgan():
+    shipped, plain = levers.make("dcgan", "baseline", seed=0), levers.make("dcgan", "no-r1", seed=0)
+    assert type(shipped.discriminator).__name__ == "PenalizedDiscriminator"
+    assert shipped.r1_gamma == 10.0 and plain.r1_gamma == 0.0
+    assert type(plain.discriminator).__name__ != "PenalizedDiscriminator"
+
+
 @pytest.mark.parametrize("lever", levers.LEVERS)
 def test_each_lever_sets_what_it_names_and_trains(lever, tmp_path):
     gan = levers.make("gan", lever, seed=0)
@@ -40,6 +47,9 @@ def test_each_lever_sets_what_it_names_and_trains(lever, tmp_path):
         "batch-fakes": lambda: gan.fakes_in_training_mode is True,
         "r1": lambda: (
             gan.r1_gamma == 10.0 and type(gan.discriminator).__name__ == "PenalizedDiscriminator"
+        ),
+        "no-r1": lambda: (
+            gan.r1_gamma == 0.0 and type(gan.discriminator).__name__ != "PenalizedDiscriminator"
         ),
     }[lever]
     assert expected(), lever
